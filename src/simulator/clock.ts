@@ -1,0 +1,29 @@
+// Scaled timers. Every duration in the simulator is given in protocol seconds (the documented defaults) and turned into
+// real milliseconds through one time scale, so tests can run a 180 s P-GET hold in 18 ms. Uses the global timer
+// functions so that sinon fake timers can drive it.
+
+export interface SimTimer {
+  cancel(): void;
+}
+
+export class SimClock {
+  constructor(readonly timeScale: number) {
+    if (!(timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${timeScale}`);
+  }
+
+  /** Real milliseconds for a duration in protocol seconds. */
+  ms(seconds: number): number {
+    return Math.max(0, Math.round(seconds * 1000 * this.timeScale));
+  }
+
+  after(seconds: number, fn: () => void): SimTimer {
+    const handle = setTimeout(fn, this.ms(seconds));
+    // Timers must never keep a finished test or a stopped simulator alive.
+    handle.unref?.();
+    return { cancel: () => clearTimeout(handle) };
+  }
+
+  now(): number {
+    return Date.now();
+  }
+}

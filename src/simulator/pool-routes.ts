@@ -1,0 +1,315 @@
+// The UCWA surface of one pool: discovery root, user resource, WebTicket, applications and everything under them.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { APPLICATIONS_PATH, ApplicationRegistry, KNOWN_MODALITIES, SimApplication } from './applications';
+import { InputError, field, htmlPage, parseInput, sendError, sendEvents, sendJson, sendNoContent, sendResource } from './http-io';
+import type { InvitationService } from './invitations';
+import type { SimulatorOptions } from './options';
+import { Format, SimResource } from './representation';
+import { challengeHeaders, PoolId, TokenService } from './tokens';
+import type { SimUser } from './users';
+
+export const ROOT_PATH = '/Autodiscover/AutodiscoverService.svc/root';
+export const USER_PATH = `${ROOT_PATH}/oauth/user`;
+export const XFRAME_PATH = '/Autodiscover/XFrame/XFrame.html';
+export const WEBTICKET_PATH = '/WebTicket/oauthtoken';
+
+export interface PoolInfo {
+  id: PoolId;
+  origin: string;
+}
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  body: string;
+  format: Format;
+  pool: PoolInfo;
+  /** Set once the request is authenticated, for the request log. */
+  setUser(upn: string): void;
+}
+
+export class PoolRoutes {
+  constructor(
+    private readonly options: SimulatorOptions,
+    private readonly tokens: TokenService,
+    private readonly apps: ApplicationRegistry,
+    private readonly invitations: InvitationService,
+    private readonly pools: () => { primary: PoolInfo; secondary?: PoolInfo },
+  ) {}
+
+  handle(ctx: RouteContext): void {
+    const path = ctx.url.pathname;
+    const method = ctx.req.method ?? 'GET';
+    if ((path === '/' || path.toLowerCase() === ROOT_PATH.toLowerCase()) && method === 'GET') return this.root(ctx);
+    if (path.toLowerCase() === USER_PATH.toLowerCase() && method === 'GET') return this.user(ctx);
+    if (path === XFRAME_PATH && method === 'GET') {
+      ctx.res.writeHead(200, { 'Content-Type': 'text/html' });
+      ctx.res.end('<!DOCTYPE html><html><head><title>XFrame</title></head><body></body></html>');
+      return;
+    }
+    if (path === WEBTICKET_PATH) {
+      if (method !== 'POST') return sendError(ctx.res, ctx.format, 405, { code: 'MethodNotAllowed', message: 'Use POST.' });
+      return this.webTicket(ctx);
+    }
+    if (path === APPLICATIONS_PATH || path.startsWith(`${APPLICATIONS_PATH}/`)) return this.applications(ctx);
+    sendError(ctx.res, ctx.format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The resource does not exist.' });
+  }
+
+  // ------------------------------------------------------------------------------------------------ discovery
+
+  private root(ctx: RouteContext): void {
+    const { primary, secondary } = this.pools();
+    const here = ctx.pool;
+    const links: SimResource['links'] = { xframe: { href: `${here.origin}${XFRAME_PATH}` } };
+    if (here.id === 'primary' && this.options.rootRedirect && secondary) {
+      links.redirect = { href: `${secondary.origin}${ROOT_PATH}` };
+    } else {
+      links.user = { href: `${here.origin}${USER_PATH}` };
+    }
+    void primary;
+    sendResource(ctx.res, ctx.format, 200, { rel: 'root', href: `${here.origin}${ROOT_PATH}`, links });
+  }
+
+  private user(ctx: RouteContext): void {
+    const user = this.authenticate(ctx);
+    if (!user) return;
+    const here = ctx.pool;
+    const home = user.pool === 'secondary' ? this.pools().secondary : this.pools().primary;
+    const links: SimResource['links'] = { xframe: { href: `${here.origin}${XFRAME_PATH}` } };
+    if (home && home.id !== here.id) {
+      // Homed elsewhere: point at that pool's root; the client authenticates there with a token of that pool.
+      links.redirect = { href: `${home.origin}${ROOT_PATH}` };
+    } else {
+      links.applications = { href: `${here.origin}${APPLICATIONS_PATH}` };
+    }
+    sendResource(ctx.res, ctx.format, 200, { rel: 'user', href: `${here.origin}${USER_PATH}`, links });
+  }
+
+  private webTicket(ctx: RouteContext): void {
+    const result = this.tokens.grant(ctx.pool.id, ctx.req.headers['content-type'], ctx.body);
+    if (result.ok) {
+      ctx.res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+      ctx.res.end(JSON.stringify(result.body));
+      return;
+    }
+    ctx.res.writeHead(result.status, { 'Content-Type': 'application/json; charset=utf-8', 'X-Ms-diagnostics': result.diagnostics, 'Cache-Control': 'no-store' });
+    ctx.res.end(JSON.stringify(result.body));
+  }
+
+  /** Returns the signed-in user, or answers the challenge and returns undefined. */
+  private authenticate(ctx: RouteContext): SimUser | undefined {
+    const auth = this.tokens.authenticate(ctx.pool.id, ctx.pool.origin, ctx.req.headers.authorization);
+    if (auth.ok) {
+      ctx.setUser(auth.user.upn);
+      return auth.user;
+    }
+    const challenges = challengeHeaders(ctx.pool.origin, this.options.challengeStyle);
+    if (this.options.invalidTokenStatus === 403 && (auth.why === 'expired' || auth.why === 'invalid')) {
+      ctx.res.writeHead(403, {
+        'Content-Type': 'text/html',
+        'WWW-Authenticate': challenges,
+        Warning: `120 ${new URL(ctx.pool.origin).host} "InvalidToken"`,
+        'X-Ms-diagnostics': '28055;source="sim";reason="The OAuth token is invalid.";faultcode="wsse:FailedAuthentication"',
+      });
+      ctx.res.end(htmlPage(403, 'Forbidden: Access is denied.'));
+      return undefined;
+    }
+    ctx.res.writeHead(401, { 'Content-Type': 'text/html', 'WWW-Authenticate': challenges, 'X-MS-Server-Fqdn': 'fe01.sim.local' });
+    ctx.res.end(htmlPage(401, 'Unauthorized: Access is denied due to invalid credentials.'));
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------- applications
+
+  private applications(ctx: RouteContext): void {
+    const user = this.authenticate(ctx);
+    if (!user) return;
+    const method = ctx.req.method ?? 'GET';
+    const rest = ctx.url.pathname.slice(APPLICATIONS_PATH.length);
+    if (rest === '' || rest === '/') {
+      if (method === 'POST') return this.createApplication(ctx, user);
+      if (method === 'GET') {
+        const mine = this.apps.forUser(user.upn).filter((a) => a.pool === ctx.pool.id);
+        return sendResource(ctx.res, ctx.format, 200, { rel: 'applications', href: APPLICATIONS_PATH, embedded: { application: mine.map((a) => a.resource()) } });
+      }
+      return this.methodNotAllowed(ctx);
+    }
+    const m = /^\/([^/]+)(\/.*)?$/.exec(rest);
+    const id = m?.[1] ?? '';
+    const sub = m?.[2] ?? '';
+    const app = this.apps.get(id);
+    if (!app || app.pool !== ctx.pool.id) {
+      const gone = this.apps.goneState(id);
+      if (gone) return sendError(ctx.res, ctx.format, gone.status, gone.reason);
+      return sendError(ctx.res, ctx.format, 404, { code: 'NotFound', subcode: 'ApplicationNotFound', message: 'The application does not exist.' });
+    }
+    if (app.user !== user) return sendError(ctx.res, ctx.format, 403, { code: 'Forbidden', message: 'The application belongs to another user.' });
+    this.applicationResource(ctx, app, sub, method);
+  }
+
+  private createApplication(ctx: RouteContext, user: SimUser): void {
+    const home = user.pool;
+    if (home !== ctx.pool.id) {
+      return sendError(ctx.res, ctx.format, 403, { code: 'Forbidden', message: 'The user is homed in another pool.' });
+    }
+    let input: Record<string, unknown>;
+    try {
+      input = parseInput(ctx.req.headers['content-type'], ctx.body);
+    } catch (err) {
+      return sendError(ctx.res, ctx.format, 400, { code: 'BadRequest', subcode: 'DeserializationFailure', message: (err as Error).message });
+    }
+    const missing: string[] = [];
+    const values: Record<string, string> = {};
+    for (const name of ['userAgent', 'endpointId', 'culture']) {
+      const v = field(input, name);
+      if (typeof v !== 'string' || v === '' || v.length > 100) missing.push(name);
+      else values[name] = v;
+    }
+    if (missing.length) {
+      return sendError(ctx.res, ctx.format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: `Missing or invalid: ${missing.join(', ')}.` });
+    }
+    const type = field(input, 'type');
+    const app = this.apps.create(user, ctx.pool.id, { userAgent: values.userAgent, endpointId: values.endpointId, culture: values.culture, type: typeof type === 'string' ? type : undefined });
+    sendResource(ctx.res, ctx.format, 201, app.resource(), {
+      ETag: `"${randomBytes(4).readUInt32BE()}"`,
+      Location: app.base,
+      'Set-Cookie': `cwt_ucwa=${randomBytes(12).toString('base64url')}; path=${app.base}/photos; secure; HttpOnly`,
+    });
+  }
+
+  private applicationResource(ctx: RouteContext, app: SimApplication, sub: string, method: string): void {
+    const { res, format } = ctx;
+    const only = (m: string, fn: () => void) => (method === m ? fn() : this.methodNotAllowed(ctx));
+    switch (sub) {
+      case '':
+        if (method === 'GET') return sendResource(res, format, 200, app.resource());
+        if (method === 'DELETE') {
+          this.apps.delete(app);
+          return sendNoContent(res);
+        }
+        return this.methodNotAllowed(ctx);
+      case '/events':
+        return only('GET', () => this.events(ctx, app));
+      case '/me':
+        return only('GET', () => sendResource(res, format, 200, app.meResource()));
+      case '/me/makeMeAvailable':
+        return only('POST', () => this.makeMeAvailable(ctx, app));
+      case '/me/reportMyActivity':
+        return only('POST', () => {
+          if (!app.madeAvailable) return sendError(res, format, 409, { code: 'Conflict', subcode: 'MakeMeAvailableRequired', message: 'makeMeAvailable must be called first.' });
+          app.reportActivity();
+          sendNoContent(res);
+        });
+      case '/me/presence':
+        return only('GET', () => sendResource(res, format, 200, { rel: 'presence', href: `${app.meHref}/presence`, props: { availability: app.madeAvailable ? 'Online' : 'Offline' } }));
+      case '/communication':
+        return only('GET', () => sendResource(res, format, 200, app.communicationResource()));
+      case '/communication/conversations':
+        return only('GET', () =>
+          sendResource(res, format, 200, { rel: 'conversations', href: `${app.communicationHref}/conversations`, embedded: { conversation: this.invitations.activeConversations(app) } }),
+        );
+    }
+    const inv = /^\/communication\/(messagingInvitations|audioVideoInvitations|onlineMeetingInvitations)\/([^/]+)(\/[A-Za-z]+)?$/.exec(sub);
+    if (inv) return this.invitation(ctx, app, `${app.base}/communication/${inv[1]}/${inv[2]}`, inv[3]?.slice(1), method);
+    const conv = /^\/communication\/conversations\/([^/]+)$/.exec(sub);
+    if (conv) {
+      const found = this.invitations.activeConversations(app).find((c) => c.href.endsWith(`/${conv[1]}`));
+      if (found && method === 'GET') return sendResource(res, format, 200, found);
+    }
+    sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The resource does not exist.' });
+  }
+
+  private makeMeAvailable(ctx: RouteContext, app: SimApplication): void {
+    const { res, format } = ctx;
+    if (app.madeAvailable) return sendError(res, format, 409, { code: 'Conflict', subcode: 'AlreadyExists', message: 'Multiple invocations of this operation are not valid.' });
+    let input: Record<string, unknown>;
+    try {
+      input = parseInput(ctx.req.headers['content-type'], ctx.body);
+    } catch (err) {
+      return sendError(res, format, 400, { code: 'BadRequest', subcode: 'DeserializationFailure', message: (err as Error).message });
+    }
+    const raw = field(input, 'SupportedModalities') ?? ['Messaging'];
+    const modalities = Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    const unknown = modalities.filter((m) => !KNOWN_MODALITIES.includes(m));
+    if (unknown.length) return sendError(res, format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: `Unknown modality: ${unknown.join(', ')}.` });
+    if (this.options.refuseAudioVideoModalities && modalities.some((m) => m !== 'Messaging' && m !== 'PhoneAudio')) {
+      return sendError(res, format, 403, { code: 'Forbidden', message: 'The application is attempting to use modalities other than Messaging and Phone Audio.' });
+    }
+    const formats = field(input, 'SupportedMessageFormats');
+    const phone = field(input, 'phoneNumber');
+    app.madeAvailable = true;
+    app.modalities = modalities;
+    app.messageFormats = Array.isArray(formats) ? formats.map(String) : ['Plain'];
+    app.phoneNumber = typeof phone === 'string' ? phone : undefined;
+    app.reportActivity();
+    // Presence and communication changes are medium priority: they wait for the aggregation window.
+    const comm = { rel: 'communication', href: app.communicationHref };
+    const me = { rel: 'me', href: app.meHref };
+    app.channel.enqueue(me, { type: 'updated', link: { rel: 'me', href: app.meHref }, embedded: app.meResource() }, 'medium');
+    app.channel.enqueue(me, { type: 'added', link: { rel: 'presence', href: `${app.meHref}/presence` } }, 'medium');
+    app.channel.enqueue(comm, { type: 'updated', link: { rel: 'communication', href: app.communicationHref }, embedded: app.communicationResource() }, 'medium');
+    sendNoContent(res);
+  }
+
+  private events(ctx: RouteContext, app: SimApplication): void {
+    const ackRaw = ctx.url.searchParams.get('ack');
+    const ack = ackRaw !== null && /^\d+$/.test(ackRaw) ? Number(ackRaw) : -1;
+    let answered = false;
+    const request = {
+      ack,
+      query: ctx.url.searchParams,
+      respond: (r: import('./event-channel').PGetResult) => {
+        if (answered) return;
+        answered = true;
+        if (r.kind === 'events') sendEvents(ctx.res, ctx.format, r.body);
+        else sendError(ctx.res, ctx.format, r.status, r.reason, r.headers);
+      },
+    };
+    // A client that gives up while parked must not take a batch with it.
+    ctx.res.on('close', () => {
+      if (!answered) {
+        answered = true;
+        app.channel.abandon(request);
+      }
+    });
+    app.channel.handle(request);
+  }
+
+  private invitation(ctx: RouteContext, app: SimApplication, href: string, action: string | undefined, method: string): void {
+    const { res, format } = ctx;
+    const ep = this.invitations.endpointAt(href);
+    if (!ep || ep.app !== app) return sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The invitation does not exist.' });
+    if (!action) {
+      if (method !== 'GET') return this.methodNotAllowed(ctx);
+      return sendResource(res, format, 200, this.invitations.invitationResource(ep, true));
+    }
+    if (method !== 'POST') return this.methodNotAllowed(ctx);
+    if (action !== 'accept' && action !== 'decline' && action !== 'acceptWithPhoneAudio') {
+      return sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The resource does not exist.' });
+    }
+    let reason: string | undefined;
+    if (action === 'decline') {
+      let input: Record<string, unknown> = {};
+      try {
+        input = parseInput(ctx.req.headers['content-type'], ctx.body);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        return sendError(res, format, 400, { code: 'BadRequest', subcode: 'DeserializationFailure', message: err.message });
+      }
+      const r = field(input, 'reason') ?? ctx.url.searchParams.get('reason') ?? undefined;
+      if (r !== undefined && typeof r !== 'string') return sendError(res, format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: 'reason must be a string.' });
+      reason = r;
+    }
+    const result = this.invitations.act(ep, action, reason);
+    if (result.status === 204) return sendNoContent(res);
+    sendError(res, format, result.status, result.reason);
+  }
+
+  private methodNotAllowed(ctx: RouteContext): void {
+    sendError(ctx.res, ctx.format, 405, { code: 'MethodNotAllowed', message: `${ctx.req.method} is not allowed here.` });
+  }
+}
+
+export { sendJson };
