@@ -1,0 +1,118 @@
+// Persisting one UCWA event batch: every invitation it touches, their card notifications and the account's next
+// events URL, in ONE storage write (one SQLite transaction). The watcher calls this before it asks for the next
+// batch (which acknowledges this one), so a crash re-delivers the batch rather than losing it.
+import type { ScanStorage } from './storage';
+import type { StoreItems } from 'botbuilder';
+import { toStoredSession } from './account-session-repository';
+import { type Clock, DEFAULT_MAX_ATTEMPTS, type RepositoryOptions, systemClock } from './clock';
+import { decodeInvitation, decodeNotification, guarded, type Versioned } from './codec';
+import { retryOnConflict } from './conflict-retry';
+import { type MergeResult, mergeInvitation } from './invitation-merge';
+import { storageKeys } from './keys';
+import { collapseNotification } from './notification-queue';
+import {
+  type AccountSessionInput,
+  type InvitationRecord,
+  type InvitationUpsert,
+  invitationIdFor,
+  type PendingNotification,
+} from './records';
+
+export interface EventBatch {
+  /** Invitations as the batch's events describe them, in event order (one invitation may appear several times). */
+  invitations: InvitationUpsert[];
+  /** The account's session as it should be once the batch is acknowledged (typically eventsHref = `next`). */
+  session?: AccountSessionInput;
+}
+
+export interface PersistedInvitation {
+  record: InvitationRecord;
+  created: boolean;
+  changed: boolean;
+  /** Set when the batch changed the invitation, so its card must be posted (no Teams activity yet) or updated. */
+  notification?: PendingNotification;
+}
+
+interface Fold extends MergeResult {
+  /** The record as stored before this batch, with its eTag. */
+  before?: Versioned<InvitationRecord>;
+}
+
+interface Options extends RepositoryOptions {
+  /** Whether changed invitations get a card notification. The batch path always notifies. */
+  notify: boolean;
+}
+
+/**
+ * Writes the batch in one storage write. Each invitation is merged with its stored record (see mergeInvitation),
+ * written only if that changed it, and then gets a collapsed 'post' (no card yet) or 'update' notification.
+ * Records and notifications read from storage are written back under their eTags; if another writer (a click's
+ * transition, the drainer completing a notification) got in between, the whole batch is re-read and re-merged.
+ * Returns one result per distinct invitation, in first-seen order.
+ */
+export async function persistEventBatch(
+  storage: ScanStorage,
+  batch: EventBatch,
+  options: RepositoryOptions = {},
+): Promise<PersistedInvitation[]> {
+  return writeInvitationUpserts(storage, batch, { ...options, notify: true });
+}
+
+/** @internal shared by persistEventBatch and InvitationRepository.upsertFromEvent. */
+export async function writeInvitationUpserts(
+  storage: ScanStorage,
+  batch: EventBatch,
+  options: Options,
+): Promise<PersistedInvitation[]> {
+  const clock: Clock = options.clock ?? systemClock;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const ids = [...new Set(batch.invitations.map((i) => invitationIdFor(i.accountId, i.invitationHref)))];
+  if (ids.length === 0 && !batch.session) return [];
+
+  return retryOnConflict(`persisting an event batch of ${ids.length} invitation(s)`, maxAttempts, async () => {
+    const now = clock();
+    const stamp = now.toISOString();
+    const readKeys = ids.map(storageKeys.invitation);
+    if (options.notify) readKeys.push(...ids.map(storageKeys.notification));
+    const stored = readKeys.length > 0 ? await storage.read(readKeys) : {};
+
+    // Fold the batch's events in order, per invitation, starting from what is stored.
+    const folds = new Map<string, Fold>();
+    for (const input of batch.invitations) {
+      const id = invitationIdFor(input.accountId, input.invitationHref);
+      const fold = folds.get(id);
+      if (!fold) {
+        const before = decodeInvitation(stored, storageKeys.invitation(id));
+        folds.set(id, { before, ...mergeInvitation(before?.value, input, stamp) });
+        continue;
+      }
+      const merge = mergeInvitation(fold.record, input, stamp);
+      fold.record = merge.record;
+      fold.created ||= merge.created;
+      fold.changed ||= merge.changed;
+    }
+
+    const changes: StoreItems = {};
+    const results: PersistedInvitation[] = [];
+    for (const [id, fold] of folds) {
+      const result: PersistedInvitation = { record: fold.record, created: fold.created, changed: fold.changed };
+      results.push(result);
+      if (!fold.changed) continue;
+      // One stored change per batch, however many events it folded.
+      result.record = { ...fold.record, updatedAt: stamp, version: (fold.before?.value.version ?? 0) + 1 };
+      changes[storageKeys.invitation(id)] = guarded(result.record, fold.before?.eTag);
+      if (options.notify) {
+        const key = storageKeys.notification(id);
+        const current = decodeNotification(stored, key);
+        const kind = result.record.teamsActivityId ? 'update' : 'post';
+        result.notification = collapseNotification(current?.value, id, kind, now);
+        changes[key] = guarded(result.notification, current?.eTag);
+      }
+    }
+    if (batch.session) {
+      changes[storageKeys.account(batch.session.accountId)] = { ...toStoredSession(batch.session, now), eTag: '*' };
+    }
+    if (Object.keys(changes).length > 0) await storage.write(changes);
+    return results;
+  });
+}

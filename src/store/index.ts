@@ -1,0 +1,15 @@
+// The public surface of the storage layer.
+export * from './errors';
+export * from './storage';
+export { MemoryStorage } from './memory-storage';
+export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage';
+export * from './storage-url';
+export * from './records';
+export { KEY_PREFIXES, storageKeys } from './keys';
+export type { Clock, RepositoryOptions } from './clock';
+export { mergeInvitation, mergeState, type MergeResult } from './invitation-merge';
+export { InvitationRepository, type TransitionResult } from './invitation-repository';
+export { NotificationQueue, collapseNotification } from './notification-queue';
+export { AccountSessionRepository, MAX_LAST_ERROR_LENGTH } from './account-session-repository';
+export { persistEventBatch, type EventBatch, type PersistedInvitation } from './event-batch';
+export { createRepositories, type Repositories } from './repositories';

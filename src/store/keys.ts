@@ -1,0 +1,24 @@
+// Every storage key this store uses, in one place. The `sfb/` namespace keeps them apart from botbuilder's own
+// state keys (`<channelId>/conversations/...`, `<channelId>/users/...`) when they share one storage.
+//
+//   sfb/invitations/<accountKey>.<invitationPart>   InvitationRecord   (the key suffix is the invitation id)
+//   sfb/notifications/<invitationId>                PendingNotification (one per invitation; completed ones stay
+//                                                    as tombstones, see NotificationQueue)
+//   sfb/accounts/<accountKey>                       AccountSession
+//
+// <accountKey> is accountKeyFor(accountId): a digest, so keys (which appear in error messages) carry no address.
+import { accountKeyFor } from './records';
+
+export const KEY_PREFIXES = {
+  invitation: 'sfb/invitations/',
+  notification: 'sfb/notifications/',
+  account: 'sfb/accounts/',
+} as const;
+
+export const storageKeys = {
+  invitation: (invitationId: string): string => `${KEY_PREFIXES.invitation}${invitationId}`,
+  /** Prefix of every invitation of one account (ids start with the account key). */
+  invitationsOfAccount: (accountId: string): string => `${KEY_PREFIXES.invitation}${accountKeyFor(accountId)}.`,
+  notification: (invitationId: string): string => `${KEY_PREFIXES.notification}${invitationId}`,
+  account: (accountId: string): string => `${KEY_PREFIXES.account}${accountKeyFor(accountId)}`,
+};

@@ -1,0 +1,36 @@
+// Exponential backoff with full jitter, honouring the server's Retry-After, and an abortable sleep.
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+
+/** Delay before retry number `attempt` (0-based): random in [0, min(max, base * 2^attempt)], at least Retry-After. */
+export function backoffDelay(policy: BackoffPolicy, attempt: number, retryAfterSeconds?: number, random: () => number = Math.random): number {
+  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
+  const jittered = Math.floor(random() * cap);
+  return retryAfterSeconds !== undefined ? Math.max(jittered, retryAfterSeconds * 1000) : jittered;
+}
+
+/** Resolves after `ms`, or rejects with an AbortError when the signal fires first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abortError = () => {
+      const err = new Error('aborted');
+      err.name = 'AbortError';
+      return err;
+    };
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

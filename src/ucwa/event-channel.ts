@@ -1,0 +1,130 @@
+// The event channel loop of one application: exactly one P-GET in flight, URLs taken only from the server
+// (resync > resume > next, `ack` never edited), each batch handed to the caller and persisted BEFORE the next
+// P-GET acknowledges it, and every documented failure either retried with backoff or raised to the caller.
+import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff';
+import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { UcwaParseError, UcwaEventsBody } from './resource';
+import type { UcwaSession } from './session';
+
+export interface EventBatch {
+  events: UcwaEventsBody;
+  /** The URL that returned this batch (relative hrefs in it resolve against it). */
+  url: URL;
+}
+
+export type ChannelReset = 'resync' | 'resume';
+
+export interface EventChannelOptions {
+  /** Seconds the server may hold the P-GET (documented range 180-1800). */
+  timeoutSeconds?: number;
+  /** Extra time the HTTP client waits beyond the hold before it gives up on a P-GET. */
+  clientMarginSeconds?: number;
+  backoff?: BackoffPolicy;
+  /** Consecutive network failures after which the cached URLs are no longer trusted. */
+  maxNetworkFailures?: number;
+  /** Must finish persisting the batch before it resolves: the next P-GET acknowledges it. */
+  onBatch(batch: EventBatch): Promise<void>;
+  /** The server says state was reset or events may have been missed: reconcile before going on. */
+  onReset?(kind: ChannelReset): Promise<void>;
+  /** The URL of the next P-GET, each time it changes (so a restart can continue from it). */
+  onPosition?(nextHref: string): Promise<void> | void;
+  /** A failure that will be retried after `delayMs`. */
+  onRetry?(error: Error, attempt: number, delayMs: number): void;
+  random?: () => number;
+}
+
+export class EventChannel {
+  private href: string;
+  private readonly timeoutSeconds: number;
+  private readonly clientTimeoutMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly maxNetworkFailures: number;
+  private running = false;
+
+  constructor(
+    private readonly session: UcwaSession,
+    startHref: string,
+    private readonly options: EventChannelOptions,
+  ) {
+    this.href = startHref;
+    this.timeoutSeconds = options.timeoutSeconds ?? 180;
+    this.clientTimeoutMs = (this.timeoutSeconds + (options.clientMarginSeconds ?? 60)) * 1000;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.maxNetworkFailures = options.maxNetworkFailures ?? 10;
+  }
+
+  /** The URL the next P-GET will use. */
+  get position(): string {
+    return this.href;
+  }
+
+  /**
+   * Runs until aborted (rejects with an AbortError) or until the application must be re-created
+   * (ApplicationGoneError), discovery repeated (RediscoveryNeededError) or sign-in fails (UcwaAuthError).
+   */
+  async run(signal: AbortSignal): Promise<never> {
+    if (this.running) throw new Error('the event channel is already running: two P-GETs must never be in flight');
+    this.running = true;
+    try {
+      let attempt = 0;
+      let networkFailures = 0;
+      for (;;) {
+        try {
+          await this.once(signal);
+          attempt = 0;
+          networkFailures = 0;
+        } catch (err) {
+          if (isAbortError(err) || signal.aborted) throw err;
+          const e = err as Error;
+          if (e instanceof UcwaNetworkError && ++networkFailures >= this.maxNetworkFailures) throw new RediscoveryNeededError(e);
+          const retryAfter = this.classify(e);
+          const delay = backoffDelay(this.backoff, attempt++, retryAfter, this.options.random);
+          this.options.onRetry?.(e, attempt, delay);
+          await sleep(delay, signal);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One P-GET and the handling of its answer. */
+  private async once(signal: AbortSignal): Promise<void> {
+    const url = new URL(this.href);
+    // Our own parameter goes on through the URL API; the server's `ack` is left exactly as given.
+    if (!url.searchParams.has('timeout')) url.searchParams.set('timeout', String(this.timeoutSeconds));
+    const { events, url: answeredUrl } = await this.session.getEvents(url.toString(), { timeoutMs: this.clientTimeoutMs, signal });
+    const { resync, resume, next } = events.links;
+    if (resync) {
+      // No events travel with a resync: reconcile, then follow it.
+      await this.options.onReset?.('resync');
+      return this.moveTo(resync, answeredUrl);
+    }
+    const following = resume ?? next;
+    if (!following) throw new UcwaParseError('unexpected-shape', 'an events answer without next, resync or resume', undefined, '');
+    if (resume) await this.options.onReset?.('resume');
+    await this.options.onBatch({ events, url: answeredUrl });
+    await this.moveTo(following, answeredUrl);
+  }
+
+  private async moveTo(href: string, base: URL): Promise<void> {
+    this.href = new URL(href, base).toString();
+    await this.options.onPosition?.(this.href);
+  }
+
+  /** Raises what the loop cannot fix; returns the Retry-After (if any) of what it can retry. */
+  private classify(err: Error): number | undefined {
+    if (err instanceof UcwaHttpError) {
+      if (err.status === 404 || err.status === 410) throw new ApplicationGoneError(err);
+      if (err.status === 403 || err.status === 502) throw new RediscoveryNeededError(err);
+      // 409 PGetReplaced (someone replaced our P-GET), 408, 429, 5xx and other surprises: retry the same URL.
+      return err.retryAfterSeconds;
+    }
+    if (err instanceof UcwaNetworkError || err instanceof UcwaParseError) return undefined;
+    // Sign-in and origin failures need the caller.
+    if (err instanceof UcwaError) throw err;
+    // Anything else (typically the store failing in onBatch): the batch was not acknowledged, so retrying the
+    // same URL gets it again.
+    return undefined;
+  }
+}
