@@ -49,6 +49,17 @@ export class UcwaApplication {
     return new UcwaApplication(session, options, readLinks(resource, res.url));
   }
 
+  /**
+   * Re-attaches to an application created earlier (by this process before a restart), continuing its event channel
+   * at `eventsHref` so that an unacknowledged batch is delivered again rather than lost. Throws if it is gone.
+   */
+  static async attach(session: UcwaSession, applicationHref: string, eventsHref: string, options: ApplicationOptions, signal?: AbortSignal): Promise<UcwaApplication> {
+    const { resource, url } = await session.getResource(applicationHref, { signal });
+    const app = new UcwaApplication(session, options, { ...readLinks(resource, url), events: eventsHref });
+    app.modalities = resource.embeddedOne('communication')?.stringArray('supportedModalities') ?? [];
+    return app;
+  }
+
   /** makeMeAvailable (409 AlreadyExists counts as done), then picks up the links that appear afterwards. */
   async makeAvailable(signal?: AbortSignal): Promise<void> {
     const href = this.links.makeMeAvailable;

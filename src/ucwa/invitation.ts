@@ -132,6 +132,8 @@ export interface InvitationUpdate {
   invitation: Invitation;
   /** Set on `completed` (connected or a failure) and on `lobby` (inLobby). */
   outcome?: Outcome;
+  /** False when the event carried only a link: the invitation fields are defaults, not facts. */
+  complete: boolean;
 }
 
 /**
@@ -182,9 +184,9 @@ export class InvitationEventReader {
     if (invitation.conversationHref) this.byConversation.set(invitation.conversationHref, invitation);
     if (event.type === 'completed') {
       this.forget(invitation.conversationHref);
-      return { event: 'completed', invitation, outcome: outcomeOfCompletion(event.status, event.reason) };
+      return { event: 'completed', invitation, outcome: outcomeOfCompletion(event.status, event.reason), complete: resource !== undefined };
     }
-    return { event: event.type as 'started' | 'updated', invitation };
+    return { event: event.type as 'started' | 'updated', invitation, complete: resource !== undefined };
   }
 
   private lobbyEvent(senderHref: string | undefined, event: UcwaEvent, base: URL): InvitationUpdate | undefined {
@@ -201,6 +203,6 @@ export class InvitationEventReader {
     }
     if (!inLobby || !conversationHref) return undefined;
     const invitation = this.byConversation.get(conversationHref);
-    return invitation ? { event: 'lobby', invitation, outcome: { kind: 'inLobby' } } : undefined;
+    return invitation ? { event: 'lobby', invitation, outcome: { kind: 'inLobby' }, complete: true } : undefined;
   }
 }

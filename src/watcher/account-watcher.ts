@@ -1,0 +1,337 @@
+// Watches one linked Skype for Business account: discovery, application, makeMeAvailable, reportMyActivity and the
+// event channel, recovering from every failure with backoff; each event batch's invitations are persisted before the
+// batch is acknowledged. It also performs the UCWA accept/decline for this account.
+import { UcwaApplication } from '../ucwa/application';
+import type { TokenProvider } from '../ucwa/auth';
+import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
+import { discover, DiscoveryResult, DiscoveryTarget } from '../ucwa/discovery';
+import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaAuthError, UcwaHttpError } from '../ucwa/errors';
+import { EventBatch, EventChannel } from '../ucwa/event-channel';
+import type { HttpTransport } from '../ucwa/http';
+import { InvitationEventReader, InvitationUpdate } from '../ucwa/invitation';
+import { redact } from '../ucwa/redact';
+import { Representation, UcwaSession } from '../ucwa/session';
+import type { Logger } from '../logger';
+import { AccountStatus, InvitationRecord, isTerminalState, PersistedInvitation, Repositories } from '../store';
+import { toUpsert } from './invitation-mapping';
+
+export interface AccountConfig {
+  /** Stable id of the linked account (the store keys by it). */
+  accountId: string;
+  sip: string;
+  discovery: DiscoveryTarget;
+  tokens: TokenProvider;
+  /** With a phone number, calls can be accepted by ringing it (acceptWithPhoneAudio). */
+  phoneNumber?: string;
+  representation?: Representation;
+}
+
+export interface WatcherTiming {
+  /** P-GET hold asked of the server (180-1800). */
+  pgetTimeoutSeconds: number;
+  /** reportMyActivity period; the documented window is 4 minutes. */
+  reportActivitySeconds: number;
+  backoff: BackoffPolicy;
+  /** Backoff after a refused sign-in (no point in hammering the token service). */
+  authBackoff: BackoffPolicy;
+  userAgent: string;
+  culture: string;
+}
+
+export const DEFAULT_TIMING: WatcherTiming = {
+  pgetTimeoutSeconds: 180,
+  reportActivitySeconds: 180,
+  backoff: { baseMs: 1_000, maxMs: 60_000 },
+  authBackoff: { baseMs: 60_000, maxMs: 15 * 60_000 },
+  userAgent: 'SfbInvitationsForTeams/0.1',
+  culture: 'en-US',
+};
+
+export interface AccountStatusView {
+  accountId: string;
+  sip: string;
+  state: AccountStatus;
+  lastEventAt?: string;
+  lastError?: string;
+  /** Modalities the pool accepted in makeMeAvailable. */
+  modalities: string[];
+}
+
+/** One invitation change, after it was persisted. */
+export interface InvitationChange {
+  accountId: string;
+  update: InvitationUpdate;
+  record: InvitationRecord;
+}
+
+export interface WatcherDeps {
+  transport: HttpTransport;
+  repositories: Repositories;
+  logger: Logger;
+  timing?: Partial<WatcherTiming>;
+  onChange?(change: InvitationChange): void;
+  onStatus?(status: AccountStatusView): void;
+  random?: () => number;
+}
+
+export type ActionOutcome =
+  | { ok: true }
+  | { ok: false; why: 'notOffered' | 'notConnected' | 'refused'; status?: number; reason?: { code: string; subcode?: string; message?: string } };
+
+const OPEN_STATES = ['pending', 'accepting', 'declining', 'inLobby'] as const;
+
+export class AccountWatcher {
+  private readonly session: UcwaSession;
+  private readonly timing: WatcherTiming;
+  private readonly reader = new InvitationEventReader();
+  private readonly log: Logger;
+  private controller?: AbortController;
+  private loop?: Promise<void>;
+  private discovered?: DiscoveryResult;
+  private application?: UcwaApplication;
+  private status: AccountStatusView;
+
+  constructor(
+    readonly config: AccountConfig,
+    private readonly deps: WatcherDeps,
+  ) {
+    this.timing = { ...DEFAULT_TIMING, ...deps.timing };
+    this.session = new UcwaSession({ transport: deps.transport, tokens: config.tokens, representation: config.representation });
+    this.log = deps.logger.child({ account: config.accountId });
+    this.status = { accountId: config.accountId, sip: config.sip, state: 'stopped', modalities: [] };
+  }
+
+  get currentStatus(): AccountStatusView {
+    return { ...this.status };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.controller = new AbortController();
+    this.loop = this.run(this.controller.signal).finally(() => (this.loop = undefined));
+  }
+
+  /** Stops watching and deletes the UCWA application (sign out). */
+  async stop(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    const app = this.application;
+    this.application = undefined;
+    if (app) {
+      try {
+        await app.delete();
+      } catch (err) {
+        this.log.warn('could not delete the UCWA application', { error: err as Error });
+      }
+    }
+    await this.setStatus('stopped');
+  }
+
+  // ------------------------------------------------------------------------------------------------ the loop
+
+  private async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
+      let activity: NodeJS.Timeout | undefined;
+      try {
+        const { app, startHref } = await this.connect(signal);
+        activity = this.startActivityReports(app, signal);
+        await this.setStatus('connected', undefined);
+        attempt = 0;
+        const channel = new EventChannel(this.session, startHref, {
+          timeoutSeconds: this.timing.pgetTimeoutSeconds,
+          backoff: this.timing.backoff,
+          random: this.deps.random,
+          onBatch: (batch) => this.persistBatch(batch),
+          onReset: (kind) => this.reconcile(kind),
+          onRetry: (err, n, delayMs) => {
+            this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
+            void this.setStatus('reconnecting', err.message);
+          },
+          onPosition: async (href) => {
+            if (this.status.state !== 'connected') await this.setStatus('connected');
+            await this.saveSession({ eventsHref: href });
+          },
+        });
+        await channel.run(signal);
+      } catch (err) {
+        if (isAbortError(err) || signal.aborted) break;
+        const e = err as Error;
+        let policy = this.timing.backoff;
+        if (e instanceof ApplicationGoneError) {
+          // Invitations that arrived while the application was dead never reach us; say so.
+          this.log.warn('UCWA application gone; creating a new one', { error: e });
+          this.application = undefined;
+          await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
+          await this.endOrphanedInvitations('The Skype connection was interrupted; this invitation can no longer be answered here.');
+        } else if (e instanceof RediscoveryNeededError) {
+          this.log.warn('discovery must be repeated', { error: e });
+          this.discovered = undefined;
+          this.application = undefined;
+        } else if (e instanceof UcwaAuthError) {
+          this.log.error('sign-in failed', { error: e });
+          policy = this.timing.authBackoff;
+          await this.setStatus('authFailed', e.message);
+        } else {
+          this.log.warn('connection failed', { error: e });
+        }
+        if (this.status.state !== 'authFailed') await this.setStatus('reconnecting', e.message);
+        const delay = e instanceof ApplicationGoneError && attempt === 0 ? 0 : backoffDelay(policy, attempt, e instanceof UcwaHttpError ? e.retryAfterSeconds : undefined, this.deps.random);
+        attempt++;
+        try {
+          await sleep(delay, signal);
+        } catch {
+          break;
+        }
+      } finally {
+        if (activity) clearInterval(activity);
+      }
+    }
+  }
+
+  /** Discovery (cached), then the stored application if it is still alive (no lost batch), else a new one. */
+  private async connect(signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string }> {
+    this.discovered ??= await discover(this.session, this.config.discovery, signal);
+    const stored = await this.deps.repositories.accounts.get(this.config.accountId);
+    if (stored?.applicationHref && stored.eventsHref && this.application === undefined) {
+      const resumed = await this.tryResume(stored.applicationHref, stored.eventsHref, signal);
+      if (resumed) return resumed;
+    }
+    const app = await UcwaApplication.create(this.session, this.discovered.applicationsUrl, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
+    this.application = app;
+    await app.makeAvailable(signal);
+    this.status.modalities = app.modalities;
+    // Anything still open belongs to a previous application whose links are dead.
+    await this.endOrphanedInvitations('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
+    await this.saveSession({ applicationHref: app.links.self, eventsHref: app.links.events, poolOrigin: this.discovered.poolOrigin });
+    return { app, startHref: app.links.events };
+  }
+
+  private async tryResume(applicationHref: string, eventsHref: string, signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string } | undefined> {
+    try {
+      if (!this.session.origins.has(new URL(applicationHref).origin)) return undefined;
+      const app = await UcwaApplication.attach(this.session, applicationHref, eventsHref, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
+      this.application = app;
+      this.log.info('continuing the stored UCWA application', { applicationHref });
+      return { app, startHref: eventsHref };
+    } catch (err) {
+      if (isAbortError(err)) throw err;
+      this.log.info('stored UCWA application not usable; creating a new one', { error: err as Error });
+      return undefined;
+    }
+  }
+
+  private startActivityReports(app: UcwaApplication, signal: AbortSignal): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      app.reportActivity(signal).catch((err: Error) => {
+        if (!isAbortError(err)) this.log.warn('reportMyActivity failed', { error: err });
+      });
+    }, this.timing.reportActivitySeconds * 1000);
+    timer.unref();
+    return timer;
+  }
+
+  // --------------------------------------------------------------------------------------- batches and state
+
+  private async persistBatch(batch: EventBatch): Promise<void> {
+    const flat = batch.events.senders.flatMap((s) => s.events.map((event) => ({ senderHref: s.href ? new URL(s.href, batch.url).toString() : undefined, event })));
+    const updates = this.reader.read(flat, batch.url);
+    const now = new Date().toISOString();
+    const persisted: PersistedInvitation[] = updates.length
+      ? await this.deps.repositories.persistEventBatch({ invitations: updates.map((u) => toUpsert(this.config.accountId, u)) })
+      : [];
+    if (flat.length > 0) this.status.lastEventAt = now;
+    persisted.forEach((p, i) => {
+      if (p.changed) this.deps.onChange?.({ accountId: this.config.accountId, update: updates[i], record: p.record });
+    });
+  }
+
+  /** After resync/resume: events may have been missed, so open invitations whose conversation is gone are ended. */
+  private async reconcile(kind: 'resync' | 'resume'): Promise<void> {
+    this.log.info(`event channel ${kind}: reconciling open invitations`);
+    this.reader.reset();
+    const conversations = this.application?.links.conversations;
+    if (!conversations) return;
+    const { resource } = await this.session.getResource(conversations, { base: this.application!.links.self });
+    const active = new Set(resource.embeddedAll('conversation').map((c) => new URL(c.href ?? '', conversations).toString()));
+    for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
+      const conv = await this.conversationOf(record);
+      if (conv && !active.has(conv)) await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.');
+    }
+  }
+
+  private async conversationOf(record: InvitationRecord): Promise<string | undefined> {
+    try {
+      const { resource, url } = await this.session.getResource(record.invitationHref);
+      const href = resource.linkHref('conversation');
+      return href ? new URL(href, url).toString() : undefined;
+    } catch (err) {
+      if (err instanceof UcwaHttpError && err.status === 404) return 'gone';
+      return undefined;
+    }
+  }
+
+  private async endOrphanedInvitations(message: string, keepUnder?: string): Promise<void> {
+    for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
+      if (keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
+      await this.endInvitation(record, message);
+    }
+  }
+
+  private async endInvitation(record: InvitationRecord, message: string): Promise<void> {
+    const result = await this.deps.repositories.invitations.transition(record.id, [...OPEN_STATES], 'ended', { outcomeReason: { code: 'ConnectionLost', message } });
+    if (!result.ok || !result.record) return;
+    await this.deps.repositories.notifications.enqueue(record.id, result.record.teamsActivityId ? 'update' : 'post');
+    this.deps.onChange?.({
+      accountId: this.config.accountId,
+      update: { event: 'completed', complete: false, invitation: { href: record.invitationHref, kind: record.kind, direction: 'Incoming', importance: record.importance, from: record.from, availableModalities: record.availableModalities, actions: {}, receivedAt: new Date(record.receivedAt) }, outcome: { kind: 'failed', reason: { code: 'ConnectionLost', message } } },
+      record: result.record,
+    });
+  }
+
+  private async setStatus(state: AccountStatus, lastError?: string): Promise<void> {
+    const changed = this.status.state !== state || (lastError !== undefined && lastError !== this.status.lastError);
+    this.status.state = state;
+    if (lastError !== undefined) this.status.lastError = redact(lastError);
+    if (state === 'connected') this.status.lastError = undefined;
+    if (!changed) return;
+    this.deps.onStatus?.(this.currentStatus);
+    await this.saveSession({});
+  }
+
+  private async saveSession(patch: { applicationHref?: string; eventsHref?: string; poolOrigin?: string }): Promise<void> {
+    try {
+      const current = await this.deps.repositories.accounts.get(this.config.accountId);
+      await this.deps.repositories.accounts.save({
+        accountId: this.config.accountId,
+        sip: this.config.sip,
+        applicationHref: 'applicationHref' in patch ? patch.applicationHref : current?.applicationHref,
+        eventsHref: 'eventsHref' in patch ? patch.eventsHref : current?.eventsHref,
+        poolOrigin: patch.poolOrigin ?? current?.poolOrigin,
+        status: this.status.state,
+        lastEventAt: this.status.lastEventAt,
+        lastError: this.status.lastError,
+      });
+    } catch (err) {
+      this.log.warn('could not save the account session', { error: err as Error });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ actions
+
+  /** Performs accept or decline through UCWA with the links cached from the `started` event. */
+  async perform(record: InvitationRecord, verb: 'accept' | 'decline', declineReason = 'Local'): Promise<ActionOutcome> {
+    if (isTerminalState(record.state)) return { ok: false, why: 'refused' };
+    const href = verb === 'decline' ? record.actions.decline : record.kind === 'audioVideo' ? (this.config.phoneNumber ? record.actions.acceptWithPhoneAudio : undefined) : record.actions.accept;
+    if (!href) return { ok: false, why: 'notOffered' };
+    try {
+      await this.session.post(href, verb === 'decline' ? { json: { reason: declineReason } } : {});
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof UcwaHttpError) return { ok: false, why: 'refused', status: err.status, reason: err.reason };
+      this.log.warn(`${verb} failed`, { error: err as Error });
+      return { ok: false, why: 'notConnected' };
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// The supervisor over every watched account: start and stop watchers, report their status, fan their invitation
+// changes into one stream, and carry out Accept/Decline with the eTag-guarded state move that makes a double click,
+// a retry by Teams or a second bot instance harmless.
+import type { Logger } from '../logger';
+import type { HttpTransport } from '../ucwa/http';
+import { InvitationRecord, isInvitationId, Repositories } from '../store';
+import { AccountConfig, AccountStatusView, AccountWatcher, InvitationChange, WatcherTiming } from './account-watcher';
+
+export type ActResult =
+  /** UCWA took the action; the record is `accepting`/`declining` until events say how it ended. */
+  | { kind: 'done'; record: InvitationRecord }
+  /** Someone else (another click, another instance) already acted, or the invitation moved on: nothing was called. */
+  | { kind: 'alreadyHandled'; record: InvitationRecord }
+  /** The invitation ended before the action reached UCWA; the record says why. */
+  | { kind: 'unavailable'; record: InvitationRecord }
+  /** This action is not possible for this invitation (e.g. a call without a phone number to ring). */
+  | { kind: 'notOffered'; record: InvitationRecord }
+  /** UCWA could not be reached; the record is back to pending so the user can try again. */
+  | { kind: 'failed'; record: InvitationRecord }
+  | { kind: 'notFound' };
+
+export interface SupervisorDeps {
+  transport: HttpTransport;
+  repositories: Repositories;
+  logger: Logger;
+  timing?: Partial<WatcherTiming>;
+  random?: () => number;
+}
+
+type ChangeListener = (change: InvitationChange) => void;
+type StatusListener = (status: AccountStatusView) => void;
+
+export class WatcherSupervisor {
+  private readonly watchers = new Map<string, AccountWatcher>();
+  private readonly changeListeners = new Set<ChangeListener>();
+  private readonly statusListeners = new Set<StatusListener>();
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  /** Invitation changes of every account, after they were persisted. Returns an unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onStatus(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  start(config: AccountConfig): AccountWatcher {
+    const existing = this.watchers.get(config.accountId);
+    if (existing) return existing;
+    const watcher = new AccountWatcher(config, {
+      ...this.deps,
+      onChange: (c) => this.changeListeners.forEach((l) => safeCall(() => l(c), this.deps.logger)),
+      onStatus: (s) => this.statusListeners.forEach((l) => safeCall(() => l(s), this.deps.logger)),
+    });
+    this.watchers.set(config.accountId, watcher);
+    watcher.start();
+    return watcher;
+  }
+
+  async stop(accountId: string): Promise<void> {
+    const w = this.watchers.get(accountId);
+    if (!w) return;
+    this.watchers.delete(accountId);
+    await w.stop();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.watchers.keys()].map((id) => this.stop(id)));
+  }
+
+  isWatching(accountId: string): boolean {
+    return this.watchers.has(accountId);
+  }
+
+  status(accountId: string): AccountStatusView | undefined {
+    return this.watchers.get(accountId)?.currentStatus;
+  }
+
+  statuses(): AccountStatusView[] {
+    return [...this.watchers.values()].map((w) => w.currentStatus);
+  }
+
+  /**
+   * Accept or decline an invitation. Only one caller can move it out of `pending`; everyone else gets
+   * `alreadyHandled` and UCWA is not called a second time.
+   */
+  async act(invitationId: string, verb: 'accept' | 'decline'): Promise<ActResult> {
+    if (!isInvitationId(invitationId)) return { kind: 'notFound' };
+    const repo = this.deps.repositories.invitations;
+    const record = await repo.get(invitationId);
+    if (!record) return { kind: 'notFound' };
+    const watcher = this.watchers.get(record.accountId);
+    const working = verb === 'accept' ? 'accepting' : 'declining';
+    const moved = await repo.transition(invitationId, ['pending'], working);
+    if (!moved.ok) return moved.record ? { kind: 'alreadyHandled', record: moved.record } : { kind: 'notFound' };
+    const back = async (kind: 'notOffered' | 'failed'): Promise<ActResult> => {
+      const r = await repo.transition(invitationId, [working], 'pending');
+      return { kind, record: r.record ?? moved.record };
+    };
+    if (!watcher) return back('failed');
+    const outcome = await watcher.perform(moved.record, verb);
+    if (outcome.ok) return { kind: 'done', record: moved.record };
+    if (outcome.why === 'notOffered') return back('notOffered');
+    if (outcome.why === 'notConnected') return back('failed');
+    // Refused (404/409/...): the invitation ended under us. Events may already have said how; keep that if so.
+    const ended = await repo.transition(invitationId, [working], 'ended', {
+      outcomeReason: { code: outcome.reason?.code ?? String(outcome.status ?? ''), subcode: outcome.reason?.subcode, message: outcome.reason?.message ?? 'The invitation is no longer available.' },
+    });
+    return { kind: 'unavailable', record: ended.record ?? moved.record };
+  }
+}
+
+function safeCall(fn: () => void, logger: Logger): void {
+  try {
+    fn();
+  } catch (err) {
+    logger.error('an invitation listener failed', { error: err as Error });
+  }
+}
