@@ -25,8 +25,9 @@ export function parseSimulatorArgs(argv: string[]): Partial<SimulatorOptions> {
     strict: true,
   });
   if (values.help) throw new UsageError('');
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`);
+  // Digits only: Number('') is 0 and Number('0x50') is 80, neither of which the user meant.
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${values.port}"`);
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0)) throw new UsageError(`--time-scale must be a positive number, got ${values['time-scale']}`);
   const gone = Number(values['gone-status']);
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
     options = parseSimulatorArgs(process.argv.slice(2));
   } catch (err) {
     const msg = (err as Error).message;
-    console.error(msg ? `ucwa-simulator: ${msg}\n${USAGE}` : USAGE);
+    // A bad value stops start-up with one clear line (the usage text only on --help).
+    if (msg) console.error(`ucwa-simulator: ${msg.split('\n')[0]} (see --help)`);
+    else console.log(USAGE);
     process.exit(msg ? 2 : 0);
   }
   const sim = await new UcwaSimulator(options).start();

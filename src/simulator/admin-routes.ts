@@ -127,6 +127,9 @@ export class AdminRoutes {
     if (!Array.isArray(mods) || !mods.every((m) => typeof m === 'string')) throw new InputError('availableModalities must be an array of strings');
     const answer = b.answerWindowSeconds ?? this.options.answerWindowSeconds;
     if (typeof answer !== 'number' || !(answer > 0)) throw new InputError('answerWindowSeconds must be a positive number');
+    // A silently ignored lobby flag would make a test believe it covers the lobby when it does not.
+    if (b.lobby !== undefined && typeof b.lobby !== 'boolean') throw new InputError('lobby must be true or false');
+    if (b.lobby === true && kind !== 'onlineMeeting') throw new InputError('lobby applies only to kind onlineMeeting');
     const organizer = fromUri.replace(/^sip:/, '');
     return {
       to,

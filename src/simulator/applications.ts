@@ -76,9 +76,8 @@ export class SimApplication {
 
   reportActivity(): void {
     this.activityTimer?.cancel();
-    this.activityTimer = this.clock.after(this.options.activityTimeoutSeconds, () =>
-      this.reap({ status: 410, reason: { code: 'Gone', subcode: 'InactiveApplicationExpired', message: 'The application expired: no user activity was reported.' } }),
-    );
+    // Same configurable answer as the P-GET idle window: the issue makes 404/410 a setting for both kinds of reaping.
+    this.activityTimer = this.clock.after(this.options.activityTimeoutSeconds, () => this.reap(goneForIdle(this.options, 'no user activity was reported')));
   }
 
   private startIdle(seconds: number): void {
@@ -170,9 +169,9 @@ export class SimApplication {
   }
 }
 
-function goneForIdle(options: SimulatorOptions): GoneState {
+function goneForIdle(options: SimulatorOptions, why = 'no pending GET was parked'): GoneState {
   return options.applicationGoneStatus === 410
-    ? { status: 410, reason: { code: 'Gone', subcode: 'InactiveApplicationExpired', message: 'The application expired: no pending GET was parked.' } }
+    ? { status: 410, reason: { code: 'Gone', subcode: 'InactiveApplicationExpired', message: `The application expired: ${why}.` } }
     : { status: 404, reason: { code: 'NotFound', subcode: 'ApplicationNotFound', message: 'The application does not exist.' } };
 }
 

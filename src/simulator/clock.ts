@@ -2,6 +2,8 @@
 // real milliseconds through one time scale, so tests can run a 180 s P-GET hold in 18 ms. Uses the global timer
 // functions so that sinon fake timers can drive it.
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface SimTimer {
   cancel(): void;
 }
@@ -17,7 +19,8 @@ export class SimClock {
   }
 
   after(seconds: number, fn: () => void): SimTimer {
-    const handle = setTimeout(fn, this.ms(seconds));
+    // Node fires a delay above 2^31-1 ms after 1 ms; a "never in this test" duration must not become "now".
+    const handle = setTimeout(fn, Math.min(this.ms(seconds), MAX_TIMER_MS));
     // Timers must never keep a finished test or a stopped simulator alive.
     handle.unref?.();
     return { cancel: () => clearTimeout(handle) };

@@ -102,16 +102,21 @@ export class EventChannel {
 
   handle(req: PGetRequest): void {
     this.applyParams(req.query);
-    if (this.pendingResync || req.ack < this.firstUnacked || req.ack > this.nextBatch) {
+    const inRange = req.ack >= this.firstUnacked && req.ack <= this.nextBatch;
+    if (inRange) {
+      // Using a URL proves the batches before it arrived: forget them. This holds for a forced resync too, whose
+      // link must then point at this ack, not at a batch the client already acknowledged.
+      for (let a = this.firstUnacked; a < req.ack; a++) this.unacked.delete(a);
+      this.firstUnacked = req.ack;
+    }
+    if (this.pendingResync || !inRange) {
       this.pendingResync = false;
       // Out-of-range ack: point at the first batch the client has not acknowledged.
       req.respond({ kind: 'events', body: { href: this.href(req.ack), links: { resync: this.href(this.firstUnacked) }, senders: [] } });
-      this.hooks.onReleased();
+      // An immediate answer must not start the idle window while another P-GET is still parked.
+      if (!this.parked) this.hooks.onReleased();
       return;
     }
-    // Using a URL proves the batches before it arrived: forget them.
-    for (let a = this.firstUnacked; a < req.ack; a++) this.unacked.delete(a);
-    this.firstUnacked = req.ack;
     if (!this.supersede(req)) return;
     const again = this.unacked.get(req.ack);
     if (again) {

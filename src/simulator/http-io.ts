@@ -27,7 +27,20 @@ export function readBody(req: IncomingMessage): Promise<string> {
 
 export class InputError extends Error {}
 
-const xmlInput = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, isArray: (name) => name === 'property' || name === 'item' || name === 'propertyList' });
+// Values stay strings exactly as sent (parseTagValue off: an endpointId "007" must not become 7). Entities are not
+// expanded by the parser (no DOCTYPE entity expansion); the five predefined ones and character references are
+// decoded below, as any XML reader must.
+const xmlInput = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', processEntities: false, parseTagValue: false, parseAttributeValue: false, isArray: (name) => name === 'property' || name === 'item' || name === 'propertyList' });
+
+function xmlText(v: unknown): string {
+  return String(v ?? '').replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (m, e: string) => {
+    if (e[0] === '#') {
+      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+    }
+    return ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[e];
+  });
+}
 
 /**
  * UCWA inputs: a JSON object, or XML `<input><property name="x">v</property><propertyList name="y"><item>..</item>
@@ -45,9 +58,9 @@ export function parseInput(contentType: string | undefined, body: string): Recor
     }
     const input = (doc.input ?? doc) as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const p of (input.property as Array<Record<string, unknown>> | undefined) ?? []) out[String(p['@name'])] = String(p['#text'] ?? '');
+    for (const p of (input.property as Array<Record<string, unknown>> | undefined) ?? []) out[xmlText(p['@name'])] = xmlText(p['#text']);
     for (const l of (input.propertyList as Array<Record<string, unknown>> | undefined) ?? []) {
-      out[String(l['@name'])] = ((l.item as unknown[] | undefined) ?? []).map(String);
+      out[xmlText(l['@name'])] = ((l.item as unknown[] | undefined) ?? []).map(xmlText);
     }
     return out;
   }

@@ -42,7 +42,7 @@ export interface InvitationSpec {
 }
 
 interface ActionRecord {
-  action: 'accept' | 'decline' | 'acceptWithPhoneAudio';
+  action: 'accept' | 'decline' | 'acceptWithPhoneAudio' | 'acceptWithAnswer';
   applicationId: string;
   at: string;
   status: number;
@@ -172,7 +172,7 @@ export class InvitationService {
   act(ep: Endpoint, action: ActionRecord['action'], declineReason?: string): ActionResult {
     const inv = ep.invitation;
     const kind = inv.spec.kind;
-    const allowed = action === 'decline' || (kind === 'audioVideo' ? action === 'acceptWithPhoneAudio' : action === 'accept');
+    const allowed = action === 'decline' || (kind === 'audioVideo' ? action === 'acceptWithPhoneAudio' || action === 'acceptWithAnswer' : action === 'accept');
     const record = (status: number, reason?: SimReason) =>
       inv.actions.push({ action, applicationId: ep.app.id, at: new Date().toISOString(), status, reason: reason?.subcode ?? reason?.code });
     if (!allowed) {

@@ -14,6 +14,9 @@ export const USER_PATH = `${ROOT_PATH}/oauth/user`;
 export const XFRAME_PATH = '/Autodiscover/XFrame/XFrame.html';
 export const WEBTICKET_PATH = '/WebTicket/oauthtoken';
 
+/** CallDeclineReason values (CallDeclineReason_ref). */
+const DECLINE_REASONS = ['Local', 'Global', 'Unknown', 'MediaAllocationFailure', 'EncryptionMismatch', 'IPv6NotSupported', 'MediaConnectivityFailure', 'CodecMismatch', 'UnsupportedMedia', 'InvalidMediaOffer', 'InsufficientBandwidth', 'InsufficientBandwidthRerouteOverPstn'];
+
 export interface PoolInfo {
   id: PoolId;
   origin: string;
@@ -62,11 +65,12 @@ export class PoolRoutes {
   private root(ctx: RouteContext): void {
     const { primary, secondary } = this.pools();
     const here = ctx.pool;
-    const links: SimResource['links'] = { xframe: { href: `${here.origin}${XFRAME_PATH}` } };
+    let links: SimResource['links'];
     if (here.id === 'primary' && this.options.rootRedirect && secondary) {
-      links.redirect = { href: `${secondary.origin}${ROOT_PATH}` };
+      // The observed case (pyucwa #3): a root with nothing but `redirect`, so clients cannot lean on user or xframe.
+      links = { redirect: { href: `${secondary.origin}${ROOT_PATH}` } };
     } else {
-      links.user = { href: `${here.origin}${USER_PATH}` };
+      links = { user: { href: `${here.origin}${USER_PATH}` }, xframe: { href: `${here.origin}${XFRAME_PATH}` } };
     }
     void primary;
     sendResource(ctx.res, ctx.format, 200, { rel: 'root', href: `${here.origin}${ROOT_PATH}`, links });
@@ -286,12 +290,18 @@ export class PoolRoutes {
       return sendResource(res, format, 200, this.invitations.invitationResource(ep, true));
     }
     if (method !== 'POST') return this.methodNotAllowed(ctx);
-    if (action !== 'accept' && action !== 'decline' && action !== 'acceptWithPhoneAudio') {
+    if (action !== 'accept' && action !== 'decline' && action !== 'acceptWithPhoneAudio' && action !== 'acceptWithAnswer') {
       return sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The resource does not exist.' });
+    }
+    if (action === 'acceptWithAnswer' && ep.invitation.spec.kind === 'audioVideo') {
+      // The audio/video invitation advertises acceptWithAnswer: it takes an SDP answer as the body (acceptWithAnswer_ref).
+      const ct = (ctx.req.headers['content-type'] ?? '').toLowerCase();
+      if (!ct.startsWith('application/sdp')) return sendError(res, format, 415, { code: 'UnsupportedMediaType', message: 'The answer must be sent as application/sdp.' });
+      if (ctx.body.trim() === '') return sendError(res, format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: 'The SDP answer is missing.' });
     }
     let reason: string | undefined;
     if (action === 'decline') {
-      let input: Record<string, unknown> = {};
+      let input: Record<string, unknown>;
       try {
         input = parseInput(ctx.req.headers['content-type'], ctx.body);
       } catch (err) {
@@ -300,6 +310,10 @@ export class PoolRoutes {
       }
       const r = field(input, 'reason') ?? ctx.url.searchParams.get('reason') ?? undefined;
       if (r !== undefined && typeof r !== 'string') return sendError(res, format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: 'reason must be a string.' });
+      // reason is a CallDeclineReason (decline_ref): an unknown value is an input error, not a silent Local.
+      if (r !== undefined && !DECLINE_REASONS.includes(r)) {
+        return sendError(res, format, 400, { code: 'BadRequest', subcode: 'ParameterValidationFailure', message: `reason must be one of ${DECLINE_REASONS.join(', ')}.` });
+      }
       reason = r;
     }
     const result = this.invitations.act(ep, action, reason);

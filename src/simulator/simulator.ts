@@ -106,7 +106,7 @@ export class UcwaSimulator {
     const pool = this.pool(poolId);
     const url = new URL(req.url ?? '/', pool.origin);
     const format = negotiate(req.headers.accept);
-    let body = '';
+    let body: string;
     try {
       body = await readBody(req);
     } catch (err) {

@@ -12,11 +12,16 @@ export interface SimUser {
   pool: 'primary' | 'secondary';
 }
 
-/** The Microsoft 365 Agents Playground's default users, so the demo's chat user maps to a Skype account. */
+/**
+ * The Microsoft 365 Agents Playground's default users (its first six, with their UPNs as it reports them) and a few
+ * more colleagues, so every chat user of the demo maps to a Skype account.
+ */
 const DEMO_PEOPLE: Array<[string, string]> = [
   ['alexw@example.com', 'Alex Wilber'],
   ['meganb@example.com', 'Megan Bowen'],
   ['adelev@example.com', 'Adele Vance'],
+  ['isaiah@example.com', 'Isaiah Langer'],
+  ['pattif@example.com', 'Patti Fernandez'],
   ['diegos@example.com', 'Diego Siciliani'],
   ['gradya@example.com', 'Grady Archie'],
   ['leeg@example.com', 'Lee Gu'],
@@ -56,7 +61,7 @@ export function loadUsersFile(path: string): SimUser[] {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`users file ${path}: ${(err as Error).message}`);
+    throw new Error(`users file ${path}: ${(err as Error).message}`, { cause: err });
   }
   if (!Array.isArray(parsed)) throw new Error(`users file ${path}: expected a JSON array of users`);
   return parsed.map((raw, i) => normaliseUser(raw, `users file ${path}, entry ${i}`));
