@@ -76,6 +76,11 @@ export class WatcherSupervisor {
     return this.watchers.has(accountId);
   }
 
+  /** The configuration an account is watched with (undefined when it is not watched). */
+  config(accountId: string): AccountConfig | undefined {
+    return this.watchers.get(accountId)?.config;
+  }
+
   status(accountId: string): AccountStatusView | undefined {
     return this.watchers.get(accountId)?.currentStatus;
   }
@@ -107,7 +112,11 @@ export class WatcherSupervisor {
     if (outcome.why === 'notOffered') return back('notOffered');
     if (outcome.why === 'notConnected') return back('failed');
     // Refused (404/409/...): the invitation ended under us. Events may already have said how; keep that if so.
-    const ended = await repo.transition(invitationId, [working], 'ended', {
+    // If only the invitation is gone, its completed event (e.g. the caller cancelled) is usually still on its way:
+    // 'failed' lets that event refine the record (the store never refines 'ended'). If our application is gone,
+    // nothing more can arrive: 'ended', like the watcher's other invitations of a dead application.
+    const appGone = outcome.status === 410 || outcome.reason?.subcode === 'ApplicationNotFound';
+    const ended = await repo.transition(invitationId, [working], appGone ? 'ended' : 'failed', {
       outcomeReason: { code: outcome.reason?.code ?? String(outcome.status ?? ''), subcode: outcome.reason?.subcode, message: outcome.reason?.message ?? 'The invitation is no longer available.' },
     });
     return { kind: 'unavailable', record: ended.record ?? moved.record };

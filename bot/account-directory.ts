@@ -1,0 +1,43 @@
+// Which Skype for Business account belongs to which Teams user, and how the watcher signs it in.
+import type { HttpTransport } from '../src/ucwa/http';
+import { AccessTokenCredential, AzureCredentialTokenProvider, PasswordTokenProvider, TokenProvider } from '../src/ucwa/auth';
+import type { DiscoveryTarget } from '../src/ucwa/discovery';
+import type { AccountConfig } from '../src/watcher';
+import { findLinkedAccount, LinkedAccount } from './accounts';
+
+export interface AccountDirectoryOptions {
+  accounts: LinkedAccount[];
+  discovery: DiscoveryTarget;
+  auth: 'password' | 'azure';
+  transport: HttpTransport;
+  /** The Azure credential for UCWA_AUTH=azure. */
+  credential?: AccessTokenCredential;
+}
+
+export class AccountDirectory {
+  constructor(private readonly options: AccountDirectoryOptions) {}
+
+  /** The linked account of a Teams user, by Entra object id or UPN. */
+  find(aadObjectId: string, upn: string | undefined): LinkedAccount | undefined {
+    return findLinkedAccount(this.options.accounts, aadObjectId, upn);
+  }
+
+  /** The watcher configuration for a Teams user's account. The account id is the user's Entra object id. */
+  watcherConfig(aadObjectId: string, account: LinkedAccount): AccountConfig {
+    return {
+      accountId: aadObjectId.toLowerCase(),
+      sip: account.sip,
+      discovery: this.options.discovery,
+      tokens: this.tokens(account),
+      phoneNumber: account.phoneNumber,
+    };
+  }
+
+  private tokens(account: LinkedAccount): TokenProvider {
+    if (this.options.auth === 'azure') {
+      if (!this.options.credential) throw new Error('UCWA_AUTH=azure needs an Azure credential');
+      return new AzureCredentialTokenProvider(this.options.credential);
+    }
+    return new PasswordTokenProvider(this.options.transport, { username: account.username ?? account.sip.slice(4), password: account.password ?? '' });
+  }
+}

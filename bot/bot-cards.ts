@@ -1,0 +1,47 @@
+// Connects the bot to the card layer: which card for which moment, with the bot's knowledge of the account
+// (can this invitation be accepted from Teams?) and of the mode (demo or not).
+import {
+  helpCardAttachment,
+  invitationCardAttachment,
+  kindLabel,
+  safeName,
+  safeSubject,
+  statusCardAttachment,
+  welcomeCardAttachment,
+} from '../cards';
+import type { InvitationRecord } from '../src/store';
+import type { BotCards, StatusCardData } from './invitation-bot';
+
+export interface BotCardOptions {
+  authMode: 'password' | 'azure' | 'oauth';
+  /** Calls can be accepted only by ringing a phone number configured for the account. */
+  phoneNumberOf(accountId: string): string | undefined;
+}
+
+export function createBotCards(options: BotCardOptions): BotCards {
+  return {
+    invitation: (record) => {
+      const call = record.kind === 'audioVideo';
+      const phone = call ? options.phoneNumberOf(record.accountId) : undefined;
+      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined });
+    },
+    welcome: ({ linkedSip, demo }) => welcomeCardAttachment({ linkedSip, demo, authMode: options.authMode }),
+    help: ({ demo }) => helpCardAttachment({ demo, authMode: options.authMode }),
+    status: (data: StatusCardData) =>
+      statusCardAttachment({
+        linkedSip: data.linkedSip,
+        state: data.state === 'paused' ? 'stopped' : data.state,
+        lastEventAt: data.lastEventAt,
+        lastError: data.lastError,
+        openInvitations: data.openInvitations,
+      }),
+  };
+}
+
+/** The line Teams shows in the activity feed and notifications: plain, short, neutralised. */
+export function invitationSummary(record: InvitationRecord): string {
+  const who = safeName(record.from.name ?? record.from.uri ?? 'someone');
+  const subject = record.subject ? `: ${safeSubject(record.subject)}` : '';
+  const marker = record.importance === 'Normal' ? '' : `${record.importance.toUpperCase()} `;
+  return `${marker}${kindLabel(record.kind)} from ${who}${subject}`.slice(0, 200);
+}

@@ -1,0 +1,102 @@
+// Keeps Teams in step with the store: drains pending notifications, posting an invitation's card once and updating
+// that same card afterwards. The activity id is stored on the invitation record, so one invitation is one card.
+import { Activity, Attachment, MessageFactory } from 'botbuilder';
+import type { Logger } from '../src/logger';
+import type { InvitationRecord, PendingNotification, Repositories } from '../src/store';
+import type { InstallationRepository } from './installations';
+import { ActivityGoneError, DeliveryBlockedError, ProactiveSender } from './proactive-sender';
+
+export interface NotifierDeps {
+  repositories: Repositories;
+  installations: InstallationRepository;
+  sender: ProactiveSender;
+  /** The invitation card for a record, as it should look now. */
+  renderCard(record: InvitationRecord): Attachment;
+  /** One line for the Teams notification feed. */
+  summary(record: InvitationRecord): string;
+  log: Logger;
+}
+
+export class CardNotifier {
+  private draining?: Promise<void>;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly deps: NotifierDeps) {}
+
+  /** Something changed: drain soon. Calls while a drain runs fold into one more pass. */
+  kick(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.drainOnce();
+        } while (this.again);
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  /** Also drain on a timer, so a failed send is retried and nothing waits for the next event. */
+  start(intervalMs = 5_000): void {
+    this.timer = setInterval(() => void this.kick(), intervalMs);
+    this.timer.unref();
+    void this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.draining;
+  }
+
+  private async drainOnce(): Promise<void> {
+    const pending = await this.deps.repositories.notifications.pending();
+    for (const n of pending) {
+      try {
+        await this.deliver(n);
+      } catch (err) {
+        // Left pending: the next pass tries again.
+        this.deps.log.warn('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
+      }
+    }
+  }
+
+  private async deliver(n: PendingNotification): Promise<void> {
+    const { repositories, installations, sender } = this.deps;
+    const done = () => repositories.notifications.complete(n.invitationId, n.createdAt);
+    const record = await repositories.invitations.get(n.invitationId);
+    if (!record) return void (await done());
+    const installation = await installations.get(record.accountId);
+    if (!installation?.active) {
+      this.deps.log.info('invitation for a user without an active installation; card not sent', { invitation: record.id });
+      return void (await done());
+    }
+    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record)), summary: this.deps.summary(record) };
+    try {
+      if (record.teamsActivityId) {
+        try {
+          await sender.update(installation.reference, record.teamsActivityId, activity);
+        } catch (err) {
+          if (!(err instanceof ActivityGoneError)) throw err;
+          // The user deleted the card: post it again so the invitation stays visible.
+          const id = await sender.post(installation.reference, activity);
+          await repositories.invitations.setTeamsActivity(record.id, id, installation.reference.conversation?.id ?? '');
+        }
+      } else {
+        const id = await sender.post(installation.reference, activity);
+        await repositories.invitations.setTeamsActivity(record.id, id, installation.reference.conversation?.id ?? '');
+      }
+    } catch (err) {
+      if (!(err instanceof DeliveryBlockedError)) throw err;
+      this.deps.log.warn('Teams refused delivery; installation marked inactive', { user: record.accountId, status: err.status, code: err.code });
+      await installations.update(record.accountId, { active: false });
+    }
+    await done();
+  }
+}

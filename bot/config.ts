@@ -1,0 +1,110 @@
+// The bot's configuration, read once at start-up from the environment (see .env.example). Every bad value stops
+// start-up with one line that names the variable and says what is wrong, and never repeats a secret.
+import { parseStorageUrl } from '../src/store';
+import { assertSecureTransport } from '../src/ucwa/origins';
+import type { DiscoveryTarget } from '../src/ucwa/discovery';
+
+export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+export type UcwaAuthMode = 'password' | 'oauth' | 'azure';
+
+export interface BotConfig {
+  port: number;
+  /** Bot identity; undefined = local and unauthenticated (Agents Playground, Emulator). */
+  appId?: string;
+  appType: AppType;
+  tenantId?: string;
+  /** UCWA discovery; undefined = no Skype for Business configured, the bot runs the local demo. */
+  discovery?: DiscoveryTarget;
+  auth: UcwaAuthMode;
+  accountsFile?: string;
+  oauthConnection?: string;
+  storageUrl: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+const APP_TYPES: Record<string, AppType> = { multitenant: 'MultiTenant', singletenant: 'SingleTenant', userassignedmsi: 'UserAssignedMSI' };
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
+  const portRaw = value(env, 'PORT') ?? '3978';
+  const port = Number(portRaw);
+  if (!/^\d+$/.test(portRaw) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number 1-65535, got "${portRaw.slice(0, 20)}"`);
+
+  const appId = value(env, 'MicrosoftAppId');
+  if (appId && !GUID.test(appId)) throw new ConfigError('MicrosoftAppId', 'must be a GUID (the bot\'s application or managed identity client id)');
+  const appTypeRaw = value(env, 'MicrosoftAppType');
+  const appType = appTypeRaw ? APP_TYPES[appTypeRaw.toLowerCase()] : 'MultiTenant';
+  if (!appType) throw new ConfigError('MicrosoftAppType', 'must be UserAssignedMSI, SingleTenant or MultiTenant');
+  const tenantId = value(env, 'MicrosoftAppTenantId');
+  if (tenantId && !GUID.test(tenantId)) throw new ConfigError('MicrosoftAppTenantId', 'must be a GUID (the Entra tenant id)');
+  if (appId) {
+    if (appType !== 'UserAssignedMSI' && !value(env, 'MicrosoftAppPassword')) {
+      throw new ConfigError('MicrosoftAppPassword', `is required for MicrosoftAppType=${appType}`);
+    }
+    if (appType !== 'MultiTenant' && !tenantId) throw new ConfigError('MicrosoftAppTenantId', `is required for MicrosoftAppType=${appType}`);
+  } else if (appTypeRaw && appType !== 'MultiTenant') {
+    throw new ConfigError('MicrosoftAppId', `is required for MicrosoftAppType=${appType}`);
+  }
+
+  const discoveryUrl = value(env, 'UCWA_DISCOVERY_URL');
+  const domain = value(env, 'UCWA_DOMAIN');
+  let discovery: DiscoveryTarget | undefined;
+  if (discoveryUrl && domain) throw new ConfigError('UCWA_DISCOVERY_URL', 'set either UCWA_DISCOVERY_URL or UCWA_DOMAIN, not both');
+  if (discoveryUrl) {
+    let url: URL;
+    try {
+      url = new URL(discoveryUrl);
+    } catch {
+      throw new ConfigError('UCWA_DISCOVERY_URL', 'is not a URL (expected e.g. https://lyncdiscover.contoso.com)');
+    }
+    try {
+      assertSecureTransport(url);
+    } catch {
+      throw new ConfigError('UCWA_DISCOVERY_URL', 'must use https (plain http only to a loopback address)');
+    }
+    if (url.username || url.password) throw new ConfigError('UCWA_DISCOVERY_URL', 'must not contain credentials');
+    discovery = { discoveryUrl: url.toString() };
+  } else if (domain) {
+    if (!DOMAIN.test(domain)) throw new ConfigError('UCWA_DOMAIN', 'must be a DNS domain such as contoso.com');
+    discovery = { domain: domain.toLowerCase() };
+  }
+
+  const authRaw = (value(env, 'UCWA_AUTH') ?? 'password').toLowerCase();
+  if (authRaw !== 'password' && authRaw !== 'oauth' && authRaw !== 'azure') throw new ConfigError('UCWA_AUTH', 'must be password, oauth or azure');
+  const auth = authRaw as UcwaAuthMode;
+  const accountsFile = value(env, 'UCWA_ACCOUNTS_FILE');
+  const oauthConnection = value(env, 'UCWA_OAUTH_CONNECTION');
+  if (discovery) {
+    if (auth === 'password' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=password (a JSON list of linked accounts)');
+    if (auth === 'azure' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=azure (it maps Teams users to SIP addresses)');
+    if (auth === 'oauth') {
+      // The per-user sign-in needs the Azure Bot's token service, which a local unauthenticated bot does not have.
+      throw new ConfigError('UCWA_AUTH', 'oauth (per-user sign-in) is not available in this version; use password or azure');
+    }
+  }
+
+  const storageUrl = value(env, 'STORAGE_URL') ?? 'sqlite:./data/bot.db';
+  parseStorageUrl(storageUrl); // throws a one-line STORAGE_URL error
+
+  const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
+
+  return { port, appId, appType, tenantId, discovery, auth, accountsFile, oauthConnection, storageUrl, logLevel: logLevel as BotConfig['logLevel'] };
+}

@@ -1,0 +1,78 @@
+// The local demo: a UCWA simulator with demo users in this process, every demo user linked to the Teams user with the
+// same UPN (Agents Playground's default users), and the `demo` command that sends one invitation of each kind.
+import { demoUsers, DEMO_PASSWORD, UcwaSimulator } from '../src/simulator';
+import type { LinkedAccount } from './accounts';
+import type { DemoHooks } from './invitation-bot';
+
+interface DemoInvitation {
+  kind: 'onlineMeeting' | 'messaging' | 'audioVideo';
+  from: { name: string; uri: string; sourceNetwork: string };
+  onBehalfOf?: { name: string; uri: string };
+  subject: string;
+  importance: 'Normal' | 'Urgent' | 'Emergency';
+  message?: string;
+  lobby?: boolean;
+  answerWindowSeconds: number;
+}
+
+// Realistic senders from the same fictional company as the playground's users, plus one federated partner.
+const SCRIPT: DemoInvitation[] = [
+  {
+    kind: 'onlineMeeting',
+    from: { name: 'Megan Bowen', uri: 'sip:meganb@example.com', sourceNetwork: 'SameEnterprise' },
+    onBehalfOf: { name: 'Lidia Holloway', uri: 'sip:lidiah@example.com' },
+    subject: 'Q3 budget review — please join now',
+    importance: 'Urgent',
+    message: 'We are starting the budget review, can you join? We need your numbers for slide 4.',
+    lobby: true,
+    answerWindowSeconds: 600,
+  },
+  {
+    kind: 'messaging',
+    from: { name: 'Adele Vance', uri: 'sip:adelev@example.com', sourceNetwork: 'SameEnterprise' },
+    subject: 'Contoso proposal',
+    importance: 'Normal',
+    message: 'Hi! Do you have 5 minutes for a quick question about the Contoso proposal?',
+    answerWindowSeconds: 600,
+  },
+  {
+    kind: 'audioVideo',
+    from: { name: 'Pradeep Gupta (Fabrikam)', uri: 'sip:pradeepg@fabrikam.example', sourceNetwork: 'Federated' },
+    subject: 'Delivery schedule',
+    importance: 'Normal',
+    answerWindowSeconds: 600,
+  },
+];
+
+export class DemoEnvironment implements DemoHooks {
+  private constructor(readonly simulator: UcwaSimulator) {}
+
+  static async start(port = 0): Promise<DemoEnvironment> {
+    return new DemoEnvironment(await new UcwaSimulator({ port }).start());
+  }
+
+  /** Every demo user is linked to the Teams user with the same UPN. */
+  accounts(): LinkedAccount[] {
+    // A phone number lets the demo answer calls too (acceptWithPhoneAudio rings that phone).
+    return demoUsers().map((u) => ({ teamsUser: u.upn, sip: u.sip, username: u.upn, password: DEMO_PASSWORD, phoneNumber: '+1 425 555 0100' }));
+  }
+
+  async sendDemoInvitations(_aadObjectId: string, upn: string | undefined): Promise<number> {
+    const to = upn ?? 'alexw@example.com';
+    let sent = 0;
+    for (const inv of SCRIPT) {
+      const res = await fetch(`${this.simulator.origin}/_sim/invitations`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...inv, to }),
+      });
+      const body = (await res.json()) as { deliveredTo?: string[] };
+      if (res.status === 201 && (body.deliveredTo?.length ?? 0) > 0) sent++;
+    }
+    return sent;
+  }
+
+  stop(): Promise<void> {
+    return this.simulator.stop();
+  }
+}

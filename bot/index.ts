@@ -1,0 +1,106 @@
+// The process entry point and composition root: configuration, storage, the watcher, the Teams bot and the HTTP
+// server. With no Skype for Business configured it runs the local demo (simulator + Agents Playground).
+import { JsonLogger } from '../src/logger';
+import { createRepositories, openStorage, StorageConfigError } from '../src/store';
+import { NodeHttpTransport } from '../src/ucwa/http';
+import { WatcherSupervisor } from '../src/watcher';
+import { AccountDirectory } from './account-directory';
+import { loadAccountsFile } from './accounts';
+import { createAdapter } from './adapter';
+import { createBotCards, invitationSummary } from './bot-cards';
+import { CardNotifier } from './card-notifier';
+import { ConfigError, loadConfig } from './config';
+import { DemoEnvironment } from './demo';
+import { InstallationRepository } from './installations';
+import { InvitationBot } from './invitation-bot';
+import { PlaygroundProcess, startPlayground } from './playground';
+import { ProactiveSender } from './proactive-sender';
+import { createBotServer } from './server';
+import { WatchManager } from './watch-manager';
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadConfig(env);
+  const log = new JsonLogger(config.logLevel);
+  const storage = openStorage(config.storageUrl);
+  const repositories = createRepositories(storage);
+  const installations = new InstallationRepository(storage);
+  const transport = new NodeHttpTransport();
+
+  let demo: DemoEnvironment | undefined;
+  let directory: AccountDirectory;
+  if (config.discovery) {
+    const accounts = loadAccountsFile(config.accountsFile!, env, config.auth === 'azure' ? 'azure' : 'password');
+    let credential;
+    if (config.auth === 'azure') {
+      const { DefaultAzureCredential } = await import('@azure/identity');
+      credential = new DefaultAzureCredential();
+    }
+    directory = new AccountDirectory({ accounts, discovery: config.discovery, auth: config.auth === 'azure' ? 'azure' : 'password', transport, credential });
+  } else {
+    demo = await DemoEnvironment.start(Number(env.DEMO_SIMULATOR_PORT ?? 0));
+    directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
+  }
+
+  const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
+  const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
+  const adapter = createAdapter(config, env, log);
+  const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
+  const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r) => cards.invitation(r), summary: invitationSummary, log });
+  supervisor.onChange(() => void notifier.kick());
+  const watches = new WatchManager(supervisor, directory, installations, repositories, log);
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo });
+  const server = createBotServer(
+    adapter,
+    bot,
+    async () => {
+      await storage.read(['sfb/readiness-probe']);
+      return { ready: true, checks: { storage: 'ok', watcher: `${supervisor.statuses().filter((s) => s.state === 'connected').length}/${supervisor.statuses().length} connected` } };
+    },
+    log,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  log.info('bot listening', { port: config.port, mode: demo ? 'demo' : 'ucwa' });
+  notifier.start();
+  const watching = await watches.startAll();
+  log.info('watching linked accounts', { accounts: watching });
+
+  let playground: PlaygroundProcess | undefined;
+  if (demo && env.DEMO_PLAYGROUND !== 'off') {
+    playground = startPlayground(config.port, Number(env.DEMO_PLAYGROUND_PORT ?? 56150));
+    console.log(
+      playground
+        ? `\nDemo running. Open ${playground.url} to chat with the bot as Alex Wilber.\nSay "demo" (or press the button on the welcome card) to receive Skype invitations. Ctrl-C stops everything.\n`
+        : `\nDemo running without Agents Playground (not installed). Point a Bot Framework client at http://127.0.0.1:${config.port}/api/messages.\n`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down');
+    server.close();
+    await notifier.stop();
+    // Deletes every UCWA application: the accounts sign out cleanly.
+    await supervisor.stopAll();
+    await playground?.stop();
+    await demo?.stop();
+    transport.close();
+    await storage.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    // Bad configuration: one line that names the variable, nothing else.
+    if (err instanceof ConfigError || err instanceof StorageConfigError) console.error(`Configuration error: ${err.message}`);
+    else console.error(`Start-up failed: ${err.message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+// Where the bot is installed: one record per Teams user (keyed by Entra object id) with the conversation reference
+// the bot needs to post proactively, whether the installation is active, and whether the user asked to stop watching.
+import type { ConversationReference } from 'botbuilder';
+import type { ScanStorage } from '../src/store';
+
+export interface Installation {
+  aadObjectId: string;
+  upn?: string;
+  name?: string;
+  reference: Partial<ConversationReference>;
+  /** False after the app was removed (or Teams said the bot may not write any more). */
+  active: boolean;
+  /** The user said `disconnect`: do not watch until they say `connect`. */
+  paused: boolean;
+  updatedAt: string;
+}
+
+const PREFIX = 'sfb/installations/';
+
+export class InstallationRepository {
+  constructor(private readonly storage: ScanStorage) {}
+
+  private key(aadObjectId: string): string {
+    return `${PREFIX}${aadObjectId.toLowerCase()}`;
+  }
+
+  async get(aadObjectId: string): Promise<Installation | undefined> {
+    const key = this.key(aadObjectId);
+    const items = await this.storage.read([key]);
+    const item = items[key] as (Installation & { eTag?: string }) | undefined;
+    if (!item) return undefined;
+    const { eTag: _eTag, ...installation } = item;
+    return installation;
+  }
+
+  /** Stores (or refreshes) the reference; re-activates a removed installation. Keeps `paused`. */
+  async saveReference(aadObjectId: string, reference: Partial<ConversationReference>, who: { upn?: string; name?: string } = {}): Promise<Installation> {
+    const existing = await this.get(aadObjectId);
+    const installation: Installation = {
+      aadObjectId: aadObjectId.toLowerCase(),
+      upn: who.upn ?? existing?.upn,
+      name: who.name ?? existing?.name,
+      reference,
+      active: true,
+      paused: existing?.paused ?? false,
+      updatedAt: new Date().toISOString(),
+    };
+    await this.write(installation);
+    return installation;
+  }
+
+  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn'>>): Promise<Installation | undefined> {
+    const existing = await this.get(aadObjectId);
+    if (!existing) return undefined;
+    const next = { ...existing, ...patch, updatedAt: new Date().toISOString() };
+    await this.write(next);
+    return next;
+  }
+
+  async list(): Promise<Installation[]> {
+    const keys = await this.storage.keysWithPrefix(PREFIX);
+    if (keys.length === 0) return [];
+    const items = await this.storage.read(keys);
+    return keys.map((k) => items[k] as Installation | undefined).filter((i): i is Installation => !!i);
+  }
+
+  private async write(installation: Installation): Promise<void> {
+    // Last writer wins: the reference is refreshed by every message, there is nothing to merge.
+    await this.storage.write({ [this.key(installation.aadObjectId)]: { ...installation, eTag: '*' } });
+  }
+}

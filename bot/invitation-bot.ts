@@ -1,0 +1,266 @@
+// The Teams side of the product: installation tracking, commands, and the Accept/Decline card actions
+// (Action.Execute invokes and Action.Submit messages). Each handler is a small method so it is easy to follow and
+// to override.
+import {
+  AdaptiveCardInvokeResponse,
+  AdaptiveCardInvokeValue,
+  Attachment,
+  MessageFactory,
+  TeamsActivityHandler,
+  TeamsInfo,
+  TurnContext,
+} from 'botbuilder';
+import type { Logger } from '../src/logger';
+import { InvitationRecord, isInvitationId, Repositories } from '../src/store';
+import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
+import type { CardNotifier } from './card-notifier';
+import type { InstallationRepository } from './installations';
+import type { WatchManager } from './watch-manager';
+
+export interface StatusCardData {
+  linkedSip?: string;
+  state: AccountStatusView['state'] | 'notLinked' | 'paused';
+  lastEventAt?: string;
+  lastError?: string;
+  openInvitations: Array<{ subject?: string; kind: InvitationRecord['kind']; from?: string }>;
+}
+
+/** Card rendering, injected so the bot does not depend on how the cards are built. */
+export interface BotCards {
+  invitation(record: InvitationRecord): Attachment;
+  welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
+  help(data: { demo: boolean }): Attachment;
+  status(data: StatusCardData): Attachment;
+}
+
+/** The local demo's extra command (absent outside demo mode). */
+export interface DemoHooks {
+  sendDemoInvitations(aadObjectId: string, upn: string | undefined): Promise<number>;
+}
+
+export interface BotServices {
+  repositories: Repositories;
+  installations: InstallationRepository;
+  supervisor: WatcherSupervisor;
+  watches: WatchManager;
+  notifier: CardNotifier;
+  cards: BotCards;
+  log: Logger;
+  demo?: DemoHooks;
+  /** How long an invoke may wait for UCWA before it answers with the in-progress card (Teams allows a few seconds). */
+  invokeBudgetMs?: number;
+}
+
+type Verb = 'accept' | 'decline';
+
+export type CardActionResult =
+  | { ok: true; card: Attachment; record: InvitationRecord; note?: string }
+  | { ok: false; status: 400 | 403 | 404; code: string; message: string };
+
+const COMMANDS = ['help', 'status', 'connect', 'disconnect', 'demo'] as const;
+
+export class InvitationBot extends TeamsActivityHandler {
+  constructor(private readonly services: BotServices) {
+    super();
+    this.onInstallationUpdateAdd(async (context, next) => {
+      await this.handleInstall(context);
+      await next();
+    });
+    this.onInstallationUpdateRemove(async (context, next) => {
+      await this.handleUninstall(context);
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------- installation
+
+  protected async handleInstall(context: TurnContext): Promise<void> {
+    const installation = await this.rememberUser(context);
+    if (!installation) return;
+    const decision = await this.services.watches.ensure(installation);
+    const linkedSip = decision === 'notLinked' ? undefined : this.services.watches.linkedSip(installation, installation.aadObjectId);
+    await context.sendActivity(MessageFactory.attachment(this.services.cards.welcome({ linkedSip, demo: !!this.services.demo })));
+  }
+
+  protected async handleUninstall(context: TurnContext): Promise<void> {
+    const aad = context.activity.from?.aadObjectId;
+    if (!aad) return;
+    await this.services.installations.update(aad, { active: false });
+    await this.services.watches.stop(aad);
+    this.services.log.info('bot removed; stopped watching', { user: aad });
+  }
+
+  /** Stores (refreshes) the conversation reference of the user who wrote; resolves their UPN once. */
+  protected async rememberUser(context: TurnContext) {
+    const from = context.activity.from;
+    const aad = from?.aadObjectId;
+    // Cards go to the user's personal chat only: a group chat or channel must never become their delivery address.
+    const type = context.activity.conversation?.conversationType;
+    if (!aad || (type !== undefined && type !== 'personal')) return undefined;
+    const existing = await this.services.installations.get(aad);
+    let upn = existing?.upn;
+    if (!upn) {
+      try {
+        upn = (await TeamsInfo.getMember(context, from.id)).userPrincipalName?.toLowerCase();
+      } catch (err) {
+        this.services.log.warn('could not look up the user principal name', { user: aad, error: err as Error });
+      }
+    }
+    return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name });
+  }
+
+  // ---------------------------------------------------------------------------------------------- messages
+
+  protected async handleMessage(context: TurnContext): Promise<void> {
+    const installation = await this.rememberUser(context);
+    const value = context.activity.value as Record<string, unknown> | undefined;
+    if (value && typeof value === 'object' && typeof value.verb === 'string') return this.handleSubmit(context, value);
+    const text = (context.activity.text ?? '').replace(/<at>.*?<\/at>/gi, '').trim().toLowerCase();
+    const command = COMMANDS.find((c) => c === text);
+    if (installation) await this.services.watches.ensure(installation);
+    switch (command) {
+      case 'status':
+        return this.handleStatus(context);
+      case 'connect':
+        return this.handleConnect(context);
+      case 'disconnect':
+        return this.handleDisconnect(context);
+      case 'demo':
+        if (this.services.demo) return this.handleDemo(context);
+        break;
+    }
+    await context.sendActivity(MessageFactory.attachment(this.services.cards.help({ demo: !!this.services.demo })));
+  }
+
+  protected async handleStatus(context: TurnContext): Promise<void> {
+    const aad = context.activity.from?.aadObjectId ?? '';
+    const installation = await this.services.installations.get(aad);
+    const sip = this.services.watches.linkedSip(installation, aad);
+    const status = this.services.supervisor.status(aad.toLowerCase());
+    const open = sip ? await this.services.repositories.invitations.listOpenForAccount(aad.toLowerCase()) : [];
+    const state: StatusCardData['state'] = !sip ? 'notLinked' : installation?.paused ? 'paused' : (status?.state ?? 'stopped');
+    await context.sendActivity(
+      MessageFactory.attachment(
+        this.services.cards.status({
+          linkedSip: sip,
+          state,
+          lastEventAt: status?.lastEventAt,
+          lastError: status?.lastError,
+          openInvitations: open.map((r) => ({ subject: r.subject, kind: r.kind, from: r.from.name ?? r.from.uri })),
+        }),
+      ),
+    );
+  }
+
+  protected async handleConnect(context: TurnContext): Promise<void> {
+    const aad = context.activity.from?.aadObjectId ?? '';
+    const installation = await this.services.installations.update(aad, { paused: false });
+    const decision = installation ? await this.services.watches.ensure(installation) : 'inactive';
+    const text =
+      decision === 'watching'
+        ? 'Connected: I am watching your Skype for Business account and will post invitations here.'
+        : decision === 'notLinked'
+          ? 'Your Teams account is not linked to a Skype for Business account yet. Ask your administrator to add you to the accounts file.'
+          : 'I could not start watching your account.';
+    await context.sendActivity(text);
+  }
+
+  protected async handleDisconnect(context: TurnContext): Promise<void> {
+    const aad = context.activity.from?.aadObjectId ?? '';
+    await this.services.installations.update(aad, { paused: true });
+    await this.services.watches.stop(aad);
+    await context.sendActivity('Disconnected: I stopped watching your Skype for Business account. Say "connect" to start again.');
+  }
+
+  protected async handleDemo(context: TurnContext): Promise<void> {
+    const aad = context.activity.from?.aadObjectId ?? '';
+    const installation = await this.services.installations.get(aad);
+    const n = await this.services.demo!.sendDemoInvitations(aad, installation?.upn);
+    await context.sendActivity(n > 0 ? `Sent you ${n} demo invitations from the simulated Skype for Business pool.` : 'Your demo account is not connected yet; try again in a moment.');
+  }
+
+  // ------------------------------------------------------------------------------------------ card actions
+
+  /** Action.Execute (Teams): answer with the updated card within the invoke window. */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const action = invokeValue?.action;
+    const data = (action?.data ?? {}) as Record<string, unknown>;
+    const verb = action?.verb ?? (data.verb as string | undefined);
+    const result = await this.cardAction(context, verb, data.invitationId);
+    if (!result.ok) {
+      return { statusCode: result.status, type: 'application/vnd.microsoft.error', value: { code: result.code, message: result.message } as never };
+    }
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: result.card.content as never };
+  }
+
+  /** Action.Submit (fallback, other channels): a message with `value`; the card is updated in place. */
+  protected async handleSubmit(context: TurnContext, value: Record<string, unknown>): Promise<void> {
+    const verb = value.verb as string;
+    if (verb === 'demo' && this.services.demo) return this.handleDemo(context);
+    if (verb === 'connect') return this.handleConnect(context);
+    if (verb === 'status') return this.handleStatus(context);
+    if (verb === 'disconnect') return this.handleDisconnect(context);
+    if (verb === 'help') return void (await context.sendActivity(MessageFactory.attachment(this.services.cards.help({ demo: !!this.services.demo }))));
+    const result = await this.cardAction(context, verb, value.invitationId);
+    if (!result.ok) {
+      await context.sendActivity(result.message);
+      return;
+    }
+    const replyToId = context.activity.replyToId;
+    if (replyToId) {
+      await context.updateActivity({ ...MessageFactory.attachment(result.card), id: replyToId, conversation: context.activity.conversation, type: 'message' });
+    } else {
+      await context.sendActivity(MessageFactory.attachment(result.card));
+    }
+    if (result.note) await context.sendActivity(result.note);
+  }
+
+  /**
+   * The one place Accept/Decline is decided: the card carries only an opaque id; the clicking user must be the
+   * invitee; the store's eTag-guarded move makes sure only one click reaches UCWA.
+   */
+  protected async cardAction(context: TurnContext, verb: string | undefined, invitationId: unknown): Promise<CardActionResult> {
+    if (verb !== 'accept' && verb !== 'decline') return { ok: false, status: 400, code: 'BadRequest', message: 'This card action is not recognised.' };
+    if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
+    const repo = this.services.repositories.invitations;
+    const record = await repo.get(invitationId);
+    if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
+    const clicker = context.activity.from?.aadObjectId?.toLowerCase();
+    if (!clicker || clicker !== record.accountId) {
+      this.services.log.warn('card action by someone other than the invitee refused', { invitation: record.id, user: clicker ?? '(none)' });
+      return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can answer it.' };
+    }
+    const result = await this.actWithinBudget(invitationId, verb as Verb);
+    const current = (await repo.get(invitationId)) ?? record;
+    // Every other view of the card (other devices) follows through the notifier.
+    await this.services.repositories.notifications.enqueue(record.id, current.teamsActivityId ? 'update' : 'post');
+    void this.services.notifier.kick();
+    const note =
+      result.kind === 'failed'
+        ? 'I could not reach Skype for Business just now. Please try again.'
+        : result.kind === 'notOffered'
+          ? 'This invitation cannot be answered from Teams; answer it in Skype for Business.'
+          : undefined;
+    return { ok: true, card: this.services.cards.invitation(current), record: current, note };
+  }
+
+  /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */
+  private async actWithinBudget(invitationId: string, verb: Verb): Promise<ActResult | { kind: 'inProgress'; record?: InvitationRecord }> {
+    const budget = this.services.invokeBudgetMs ?? 4_000;
+    const act = this.services.supervisor.act(invitationId, verb).then((r) => {
+      void this.services.notifier.kick();
+      return r;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ kind: 'inProgress' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'inProgress' }), budget)));
+    try {
+      return await Promise.race([act, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// Proactive posts and card updates to Teams, shaped for the platform's limits: one conversation's messages go one at
+// a time with a minimum spacing (Teams allows about 7 per second per conversation), and throttling or transient
+// failures (429, 412, 502, 503, 504, resets) are retried with backoff that honours Retry-After.
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { backoffDelay, BackoffPolicy, sleep } from '../src/ucwa/backoff';
+import type { Logger } from '../src/logger';
+
+export interface SenderOptions {
+  /** The bot's app id ('' locally). */
+  appId: string;
+  /** Minimum time between two sends to one conversation. */
+  minIntervalMs?: number;
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+}
+
+/** Teams says the bot may not write to this conversation any more (removed, blocked, conversation gone). */
+export class DeliveryBlockedError extends Error {
+  override readonly name = 'DeliveryBlockedError';
+  constructor(readonly status: number, readonly code: string | undefined) {
+    super(`Teams refused delivery (${status}${code ? ` ${code}` : ''})`);
+  }
+}
+
+/** The activity to update no longer exists (deleted by the user or expired). */
+export class ActivityGoneError extends Error {
+  override readonly name = 'ActivityGoneError';
+}
+
+interface ErrorShape {
+  statusCode?: number;
+  code?: string;
+  response?: { headers?: { get?(name: string): string | undefined } | Record<string, string> };
+  body?: { error?: { code?: string } };
+}
+
+const RETRYABLE = new Set([412, 429, 500, 502, 503, 504]);
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as ErrorShape)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function retryAfterOf(err: unknown): number | undefined {
+  const headers = (err as ErrorShape)?.response?.headers;
+  const raw = typeof headers?.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string> | undefined)?.['retry-after'];
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+}
+
+function errorCodeOf(err: unknown): string | undefined {
+  const e = err as ErrorShape & { message?: string };
+  return e?.body?.error?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
+}
+
+export class ProactiveSender {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly lastSend = new Map<string, number>();
+  private readonly minIntervalMs: number;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffPolicy;
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly options: SenderOptions,
+    private readonly log: Logger,
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 200;
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
+  }
+
+  /** Posts an activity; returns its id. */
+  post(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string> {
+    return this.serial(reference, async () => {
+      let id = '';
+      await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+        const sent = await context.sendActivity(activity);
+        id = sent?.id ?? '';
+      });
+      return id;
+    });
+  }
+
+  /** Replaces the activity `activityId` (a card) with a new version. */
+  update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
+    return this.serial(reference, async () => {
+      await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+        await context.updateActivity({ ...activity, id: activityId, conversation: reference.conversation, type: activity.type ?? 'message' });
+      });
+    }, true);
+  }
+
+  /** One send at a time per conversation, spaced, with retries. */
+  private serial<T>(reference: Partial<ConversationReference>, send: () => Promise<T>, isUpdate = false): Promise<T> {
+    const key = reference.conversation?.id ?? '';
+    const run = async (): Promise<T> => {
+      for (let attempt = 0; ; attempt++) {
+        const wait = (this.lastSend.get(key) ?? 0) + this.minIntervalMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        this.lastSend.set(key, Date.now());
+        try {
+          return await send();
+        } catch (err) {
+          const status = statusOf(err);
+          const code = errorCodeOf(err);
+          if (isUpdate && status === 404) throw new ActivityGoneError(`the card to update is gone (${code ?? 404})`);
+          if (status === 403 || status === 404 || (status === 400 && code === 'MemberNotFoundInConversation')) throw new DeliveryBlockedError(status, code);
+          const transient = status === undefined ? /ECONNRESET|ETIMEDOUT|ECONNREFUSED|EAI_AGAIN|socket hang up/i.test(String((err as Error)?.message)) : RETRYABLE.has(status);
+          if (!transient || attempt + 1 >= this.maxAttempts) throw err;
+          const delay = backoffDelay(this.backoff, attempt, retryAfterOf(err), this.options.random);
+          this.log.warn('Teams send failed; retrying', { status, code, attempt: attempt + 1, delayMs: delay });
+          await sleep(delay);
+        }
+      }
+    };
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const tail = next.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return next;
+  }
+}

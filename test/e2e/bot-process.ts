@@ -1,0 +1,50 @@
+// Runs the bot as a real process (node dist/bot/index.js) with a given environment, for end-to-end tests.
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { eventually } from '../support/ports';
+
+export class BotProcess {
+  private output = '';
+  private constructor(readonly port: number, private readonly child: ChildProcess) {
+    child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  /** Everything the process printed (logs included), to check what it says and what it must never say. */
+  get log(): string {
+    return this.output;
+  }
+
+  static async start(port: number, env: Record<string, string>): Promise<BotProcess> {
+    const entry = path.resolve(__dirname, '../../bot/index.js');
+    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const bot = new BotProcess(port, child);
+    await eventually('the bot to answer /healthz', async () => {
+      if (child.exitCode !== null) throw new Error(`the bot exited (${child.exitCode}): ${bot.log}`);
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 200, 50);
+    return bot;
+  }
+
+  /** Kills the process at once, as a crash would: no clean shutdown, nothing deleted. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill('SIGKILL');
+    });
+  }
+
+  /** Ctrl-C: the clean shutdown path. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    return new Promise((resolve) => {
+      this.child.once('exit', (code) => resolve(code));
+      this.child.kill('SIGINT');
+    });
+  }
+}
