@@ -14,7 +14,7 @@ import type { Logger } from '../src/logger';
 import { InvitationRecord, isInvitationId, Repositories } from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
 import type { CardNotifier } from './card-notifier';
-import type { InstallationRepository } from './installations';
+import type { Installation, InstallationRepository } from './installations';
 import type { WatchManager } from './watch-manager';
 
 export interface StatusCardData {
@@ -29,7 +29,7 @@ export interface StatusCardData {
 export interface BotCards {
   invitation(record: InvitationRecord): Attachment;
   welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
-  help(data: { demo: boolean }): Attachment;
+  help(data: { linkedSip?: string; demo: boolean }): Attachment;
   status(data: StatusCardData): Attachment;
 }
 
@@ -88,7 +88,9 @@ export class InvitationBot extends TeamsActivityHandler {
 
   protected async handleUninstall(context: TurnContext): Promise<void> {
     const aad = context.activity.from?.aadObjectId;
-    if (!aad) return;
+    // Removing the app from a group chat or team says nothing about the user's personal chat, which is the only
+    // installation this bot tracks: only a personal removal stops delivery and watching.
+    if (!aad || !this.isPersonal(context)) return;
     await this.services.installations.update(aad, { active: false });
     await this.services.watches.stop(aad);
     this.services.log.info('bot removed; stopped watching', { user: aad });
@@ -99,8 +101,7 @@ export class InvitationBot extends TeamsActivityHandler {
     const from = context.activity.from;
     const aad = from?.aadObjectId;
     // Cards go to the user's personal chat only: a group chat or channel must never become their delivery address.
-    const type = context.activity.conversation?.conversationType;
-    if (!aad || (type !== undefined && type !== 'personal')) return undefined;
+    if (!aad || !this.isPersonal(context)) return undefined;
     const existing = await this.services.installations.get(aad);
     let upn = existing?.upn;
     if (!upn) {
@@ -111,6 +112,19 @@ export class InvitationBot extends TeamsActivityHandler {
       }
     }
     return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name });
+  }
+
+  private isPersonal(context: TurnContext): boolean {
+    const type = context.activity.conversation?.conversationType;
+    return type === undefined || type === 'personal';
+  }
+
+  protected async sendHelp(context: TurnContext, installation?: Installation): Promise<void> {
+    const aad = context.activity.from?.aadObjectId;
+    // The help card says whether the account is linked, so it needs the linked address (without it the card told
+    // every user, linked or not, that their account was not linked yet).
+    const linkedSip = aad ? this.services.watches.linkedSip(installation ?? (await this.services.installations.get(aad)), aad) : undefined;
+    await context.sendActivity(MessageFactory.attachment(this.services.cards.help({ linkedSip, demo: !!this.services.demo })));
   }
 
   // ---------------------------------------------------------------------------------------------- messages
@@ -133,15 +147,19 @@ export class InvitationBot extends TeamsActivityHandler {
         if (this.services.demo) return this.handleDemo(context);
         break;
     }
-    await context.sendActivity(MessageFactory.attachment(this.services.cards.help({ demo: !!this.services.demo })));
+    await this.sendHelp(context, installation);
   }
 
   protected async handleStatus(context: TurnContext): Promise<void> {
+    // The status card lists the user's open invitations (subjects, senders): not for the other members of a group.
+    if (!this.isPersonal(context)) return void (await context.sendActivity('I show your status only in our personal chat.'));
     const aad = context.activity.from?.aadObjectId ?? '';
     const installation = await this.services.installations.get(aad);
     const sip = this.services.watches.linkedSip(installation, aad);
     const status = this.services.supervisor.status(aad.toLowerCase());
-    const open = sip ? await this.services.repositories.invitations.listOpenForAccount(aad.toLowerCase()) : [];
+    // "Open" for the user means still waiting for an answer, not a meeting already joined.
+    const waiting = new Set(['pending', 'accepting', 'declining', 'inLobby']);
+    const open = sip ? (await this.services.repositories.invitations.listOpenForAccount(aad.toLowerCase())).filter((r) => waiting.has(r.state)) : [];
     const state: StatusCardData['state'] = !sip ? 'notLinked' : installation?.paused ? 'paused' : (status?.state ?? 'stopped');
     await context.sendActivity(
       MessageFactory.attachment(
@@ -204,7 +222,7 @@ export class InvitationBot extends TeamsActivityHandler {
     if (verb === 'connect') return this.handleConnect(context);
     if (verb === 'status') return this.handleStatus(context);
     if (verb === 'disconnect') return this.handleDisconnect(context);
-    if (verb === 'help') return void (await context.sendActivity(MessageFactory.attachment(this.services.cards.help({ demo: !!this.services.demo }))));
+    if (verb === 'help') return this.sendHelp(context);
     const result = await this.cardAction(context, verb, value.invitationId);
     if (!result.ok) {
       await context.sendActivity(result.message);

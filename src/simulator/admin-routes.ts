@@ -53,6 +53,7 @@ export class AdminRoutes {
           admit: () => this.invitations.admit(inv),
           deny: () => this.invitations.deny(inv),
           'answer-elsewhere': () => this.invitations.answerElsewhere(inv),
+          fail: () => this.invitations.fail(inv, failureReason(ctx.body)),
         };
         const fn = handlers[verb];
         if (!fn) return sendJson(ctx.res, 404, { error: `unknown invitation action ${verb}` });
@@ -204,6 +205,18 @@ export class AdminRoutes {
     }
     return { ...this.faults.add(path, method, count, action) };
   }
+}
+
+/** Optional `{code, subcode?, message?}` body of the `fail` action. */
+function failureReason(body: string): { code: string; subcode?: string; message?: string } | undefined {
+  if (!body.trim()) return undefined;
+  const b = parseJson(body);
+  if (typeof b.code !== 'string' || !b.code) throw new InputError('fail: code must be a non-empty string');
+  const opt = (v: unknown, name: string) => {
+    if (v !== undefined && typeof v !== 'string') throw new InputError(`fail: ${name} must be a string`);
+    return v as string | undefined;
+  };
+  return { code: b.code, subcode: opt(b.subcode, 'subcode'), message: opt(b.message, 'message') };
 }
 
 function parseJson(body: string): Record<string, unknown> {

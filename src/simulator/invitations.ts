@@ -22,6 +22,7 @@ export type EndpointState =
   | 'missed'
   | 'answeredElsewhere'
   | 'denied'
+  | 'failed'
   | 'gone';
 
 export type InvitationState = EndpointState | 'undelivered';
@@ -81,7 +82,7 @@ export class SimInvitation {
   get state(): InvitationState {
     if (this.endpoints.length === 0) return 'undelivered';
     const states = this.endpoints.map((e) => e.state);
-    for (const s of ['connected', 'inLobby', 'ringing', 'denied', 'declined', 'answeredElsewhere', 'cancelled', 'missed'] as const) {
+    for (const s of ['connected', 'inLobby', 'ringing', 'failed', 'denied', 'declined', 'answeredElsewhere', 'cancelled', 'missed'] as const) {
       if (states.includes(s)) return s;
     }
     return 'gone';
@@ -107,13 +108,14 @@ export class SimInvitation {
   }
 }
 
-const FAILURES: Record<'declined' | 'cancelled' | 'missed' | 'answeredElsewhere' | 'denied' | 'gone', SimReason> = {
+const FAILURES: Record<'declined' | 'cancelled' | 'missed' | 'answeredElsewhere' | 'denied' | 'failed' | 'gone', SimReason> = {
   // Subcodes come from the ErrorSubcode enum; which code/subcode pair a real pool sends for each case is unconfirmed.
   declined: { code: 'LocalFailure', subcode: 'Declined', message: 'The invitation was declined.' },
   cancelled: { code: 'RemoteFailure', subcode: 'Canceled', message: 'The caller cancelled the invitation.' },
   missed: { code: 'RemoteFailure', subcode: 'Missed', message: 'The invitation was not answered in time.' },
   answeredElsewhere: { code: 'Informational', subcode: 'ConnectedElsewhere', message: 'The invitation was answered on another endpoint.' },
   denied: { code: 'RemoteFailure', subcode: 'Denied', message: 'A leader denied entry from the lobby.' },
+  failed: { code: 'ServiceFailure', subcode: 'MediaFailure', message: 'The conversation could not be set up.' },
   gone: { code: 'LocalFailure', subcode: 'Ended', message: 'The invitation is no longer available.' },
 };
 
@@ -231,6 +233,14 @@ export class InvitationService {
     return this.endRinging(inv, 'answeredElsewhere');
   }
 
+  /** The pool fails the invitation (media, service trouble) with a reason of the caller's choice. */
+  fail(inv: SimInvitation, reason?: SimReason): number {
+    const open = inv.endpoints.filter((e) => e.state === 'ringing' || e.state === 'inLobby');
+    for (const ep of open) this.complete(ep, 'failed', reason);
+    this.stopAnswerTimerIfDone(inv);
+    return open.length;
+  }
+
   admit(inv: SimInvitation): number {
     const inLobby = inv.endpoints.filter((e) => e.state === 'inLobby');
     for (const ep of inLobby) {
@@ -330,9 +340,9 @@ export class InvitationService {
     }
   }
 
-  private complete(ep: Endpoint, outcome: keyof typeof FAILURES): void {
+  private complete(ep: Endpoint, outcome: keyof typeof FAILURES, reason?: SimReason): void {
     ep.state = outcome;
-    ep.finalReason = FAILURES[outcome];
+    ep.finalReason = reason ?? FAILURES[outcome];
     this.emit(ep.app, 'communication', {
       type: 'completed',
       link: { rel: this.rel(ep), href: ep.href },

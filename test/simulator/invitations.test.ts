@@ -321,6 +321,7 @@ describe('simulator: incoming invitations', () => {
         { name: 'the caller cancels', subcode: 'Canceled', state: 'cancelled', act: async (sim, id) => void assert.equal((await admin(sim, 'POST', `/_sim/invitations/${id}/cancel`)).status, 200) },
         { name: 'nobody answers within the answer window', subcode: 'Missed', state: 'missed', input: { answerWindowSeconds: 30 } },
         { name: 'another endpoint answers', subcode: 'ConnectedElsewhere', state: 'answeredElsewhere', act: async (sim, id) => void assert.equal((await admin(sim, 'POST', `/_sim/invitations/${id}/answer-elsewhere`)).status, 200) },
+        { name: 'the pool fails it', subcode: 'MediaFailure', state: 'failed', act: async (sim, id) => void assert.equal((await admin(sim, 'POST', `/_sim/invitations/${id}/fail`)).status, 200) },
       ];
       for (const end of endings) {
         for (const kind of ['messaging', 'onlineMeeting', 'audioVideo'] as const) {
