@@ -98,6 +98,9 @@ export class UcwaApplication {
     const { resource, url } = await this.session.getResource(this.links.self, { base: this.links.self, signal });
     const fresh = readLinks(resource, url);
     this.links = { ...fresh, events: this.links.events };
+    // What the pool actually holds: after a 409 AlreadyExists the plan we tried says nothing about it.
+    const held = resource.embeddedOne('communication')?.stringArray('supportedModalities');
+    if (held && held.length > 0) this.modalities = held;
   }
 
   async reportActivity(signal?: AbortSignal): Promise<void> {

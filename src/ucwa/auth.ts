@@ -32,10 +32,13 @@ interface CachedToken {
 /** Time source, so tests can move token lifetimes with fake timers. */
 export type Now = () => number;
 
-/** Refresh at 80% of the lifetime, and never later than 5 minutes before expiry. */
+/**
+ * Refresh at 80% of the lifetime, and never later than 5 minutes before expiry, but never before half of it: for a
+ * token of 5 minutes or less the 5-minute margin alone would make it stale at once (a new grant for every request).
+ */
 export function refreshTime(now: number, expiresInSeconds: number): number {
   const lifetime = Math.max(0, expiresInSeconds) * 1000;
-  return now + Math.max(0, Math.min(lifetime * 0.8, lifetime - 5 * 60_000));
+  return now + Math.max(lifetime * 0.5, Math.min(lifetime * 0.8, lifetime - 5 * 60_000));
 }
 
 class TokenCache {

@@ -31,6 +31,8 @@ export interface EventChannelOptions {
   /** A failure that will be retried after `delayMs`. */
   onRetry?(error: Error, attempt: number, delayMs: number): void;
   random?: () => number;
+  /** The wait between retries (a seam for tests; defaults to an abortable timer). */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export class EventChannel {
@@ -40,6 +42,8 @@ export class EventChannel {
   private readonly backoff: BackoffPolicy;
   private readonly maxNetworkFailures: number;
   private running = false;
+  /** A resync or resume whose reconciliation still has to run (after the batch that follows it is persisted). */
+  private pendingReset?: ChannelReset;
 
   constructor(
     private readonly session: UcwaSession,
@@ -48,7 +52,7 @@ export class EventChannel {
   ) {
     this.href = startHref;
     this.timeoutSeconds = options.timeoutSeconds ?? 180;
-    this.clientTimeoutMs = (this.timeoutSeconds + (options.clientMarginSeconds ?? 60)) * 1000;
+    this.clientTimeoutMs = Math.round((this.timeoutSeconds + (options.clientMarginSeconds ?? 60)) * 1000);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxNetworkFailures = options.maxNetworkFailures ?? 10;
   }
@@ -80,7 +84,7 @@ export class EventChannel {
           const retryAfter = this.classify(e);
           const delay = backoffDelay(this.backoff, attempt++, retryAfter, this.options.random);
           this.options.onRetry?.(e, attempt, delay);
-          await sleep(delay, signal);
+          await (this.options.sleep ?? sleep)(delay, signal);
         }
       }
     } finally {
@@ -91,24 +95,33 @@ export class EventChannel {
   /** One P-GET and the handling of its answer. */
   private async once(signal: AbortSignal): Promise<void> {
     const url = new URL(this.href);
-    // Our own parameter goes on through the URL API; the server's `ack` is left exactly as given.
-    if (!url.searchParams.has('timeout')) url.searchParams.set('timeout', String(this.timeoutSeconds));
+    // Our own parameter is appended as text: re-serialising the query (URLSearchParams) would re-encode the
+    // server's opaque parameters (`%20` -> `+`, `~` -> `%7E`), i.e. edit the URL it gave us.
+    if (!url.searchParams.has('timeout')) url.search = `${url.search ? `${url.search}&` : '?'}timeout=${this.timeoutSeconds}`;
     const { events, url: answeredUrl } = await this.session.getEvents(url.toString(), { timeoutMs: this.clientTimeoutMs, signal });
     const { resync, resume, next } = events.links;
     if (resync) {
-      // No events travel with a resync: reconcile, then follow it.
-      await this.options.onReset?.('resync');
+      // No events travel with a resync; the batch it leads to may carry the missed outcomes, so reconciliation waits
+      // until that batch is persisted (reconciling first would end invitations whose real outcome is about to come).
+      // A pending resume (state reset) is the stronger of the two; keep it.
+      this.pendingReset = this.pendingReset === 'resume' ? 'resume' : 'resync';
       return this.moveTo(resync, answeredUrl);
     }
     const following = resume ?? next;
     if (!following) throw new UcwaParseError('unexpected-shape', 'an events answer without next, resync or resume', undefined, '');
-    if (resume) await this.options.onReset?.('resume');
+    if (resume) this.pendingReset = 'resume';
     await this.options.onBatch({ events, url: answeredUrl });
+    if (this.pendingReset) {
+      // Before the next P-GET acknowledges the batch: if reconciling fails, the batch comes again and so does this.
+      await this.options.onReset?.(this.pendingReset);
+      this.pendingReset = undefined;
+    }
     await this.moveTo(following, answeredUrl);
   }
 
   private async moveTo(href: string, base: URL): Promise<void> {
-    this.href = new URL(href, base).toString();
+    // Checked before it is stored or reported: a link to another origin must not even be persisted for a restart.
+    this.href = this.session.origins.resolve(href, base).toString();
     await this.options.onPosition?.(this.href);
   }
 

@@ -37,6 +37,9 @@ export class NodeHttpTransport implements HttpTransport {
     const { method, url } = request;
     const path = url.pathname;
     return new Promise((resolve, reject) => {
+      // Already aborted (e.g. during an async token fetch): send nothing. Creating and destroying a request before
+      // its 'error' listener exists would raise an uncaught "socket hang up".
+      if (request.signal?.aborted) return reject(abortError());
       let settled = false;
       const fail = (code: string, detail: string) => {
         if (settled) return;
@@ -51,23 +54,20 @@ export class NodeHttpTransport implements HttpTransport {
         headers: request.body !== undefined ? { ...request.headers, 'Content-Length': String(Buffer.byteLength(request.body)) } : request.headers,
         agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
       });
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'EREQUEST', err.message));
       const timer = setTimeout(() => fail('ETIMEDOUT', `no complete answer within ${request.timeoutMs} ms`), request.timeoutMs);
       const onAbort = () => {
         if (settled) return;
         settled = true;
         cleanup();
         req.destroy();
-        const err = new Error('the request was aborted');
-        err.name = 'AbortError';
-        reject(err);
+        reject(abortError());
       };
       const cleanup = () => {
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
       };
-      if (request.signal?.aborted) return onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'EREQUEST', err.message));
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -95,4 +95,10 @@ export class NodeHttpTransport implements HttpTransport {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+function abortError(): Error {
+  const err = new Error('the request was aborted');
+  err.name = 'AbortError';
+  return err;
 }

@@ -168,6 +168,11 @@ export class InvitationEventReader {
     this.byConversation.clear();
   }
 
+  /** Forgets every conversation that is not in `active` (after a resume: the server closed the others). */
+  retainOnly(active: ReadonlySet<string>): void {
+    for (const href of [...this.byConversation.keys()]) if (!active.has(href)) this.byConversation.delete(href);
+  }
+
   private invitationEvent(kind: InvitationKind, event: UcwaEvent, base: URL): InvitationUpdate | undefined {
     if (event.type !== 'started' && event.type !== 'updated' && event.type !== 'completed') return undefined;
     const resource = event.embedded;

@@ -5,14 +5,14 @@ import { UcwaApplication } from '../ucwa/application';
 import type { TokenProvider } from '../ucwa/auth';
 import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
 import { discover, DiscoveryResult, DiscoveryTarget } from '../ucwa/discovery';
-import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaAuthError, UcwaHttpError } from '../ucwa/errors';
+import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaAuthError, UcwaHttpError, UcwaOriginError } from '../ucwa/errors';
 import { EventBatch, EventChannel } from '../ucwa/event-channel';
 import type { HttpTransport } from '../ucwa/http';
 import { InvitationEventReader, InvitationUpdate } from '../ucwa/invitation';
 import { redact } from '../ucwa/redact';
 import { Representation, UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import { AccountStatus, InvitationRecord, isTerminalState, PersistedInvitation, Repositories } from '../store';
+import { AccountStatus, InvitationRecord, InvitationState, isTerminalState, PersistedInvitation, Repositories } from '../store';
 import { toUpsert } from './invitation-mapping';
 
 export interface AccountConfig {
@@ -84,6 +84,8 @@ export class AccountWatcher {
   private readonly session: UcwaSession;
   private readonly timing: WatcherTiming;
   private readonly reader = new InvitationEventReader();
+  /** Records reconcile() ended as 'failed' whose real outcome may still arrive; final ('ended') if the application dies. */
+  private readonly provisional = new Set<string>();
   private readonly log: Logger;
   private controller?: AbortController;
   private loop?: Promise<void>;
@@ -120,6 +122,8 @@ export class AccountWatcher {
     if (app) {
       try {
         await app.delete();
+        // Signed out: a later start must not try to continue the deleted application.
+        await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
       } catch (err) {
         this.log.warn('could not delete the UCWA application', { error: err as Error });
       }
@@ -127,12 +131,23 @@ export class AccountWatcher {
     await this.setStatus('stopped');
   }
 
+  /**
+   * Stops at once without signing out, as a crash would: the application stays alive on the server and the stored
+   * session keeps pointing at it, so a new watcher can continue it. (A test seam for restarts.)
+   */
+  async kill(): Promise<void> {
+    this.controller?.abort();
+    await this.loop;
+    this.application = undefined;
+  }
+
   // ------------------------------------------------------------------------------------------------ the loop
 
   private async run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
-      await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
+      // A refused sign-in stays authFailed while it is retried (no flapping to reconnecting and back each time).
+      if (this.status.state !== 'authFailed') await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
       let activity: NodeJS.Timeout | undefined;
       try {
         const { app, startHref } = await this.connect(signal);
@@ -194,13 +209,25 @@ export class AccountWatcher {
   private async connect(signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string }> {
     this.discovered ??= await discover(this.session, this.config.discovery, signal);
     const stored = await this.deps.repositories.accounts.get(this.config.accountId);
-    if (stored?.applicationHref && stored.eventsHref && this.application === undefined) {
+    // Also after a failure of the running channel (sign-in refused, an unexpected answer): the application is most
+    // likely alive, and continuing it keeps its pending invitations; a new one would orphan them and the old app.
+    if (stored?.applicationHref && stored.eventsHref) {
       const resumed = await this.tryResume(stored.applicationHref, stored.eventsHref, signal);
-      if (resumed) return resumed;
+      if (resumed) {
+        this.status.modalities = resumed.app.modalities;
+        return resumed;
+      }
     }
     const app = await UcwaApplication.create(this.session, this.discovered.applicationsUrl, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
     this.application = app;
-    await app.makeAvailable(signal);
+    try {
+      await app.makeAvailable(signal);
+    } catch (err) {
+      // Half set up: sign it out rather than leave it on the pool (the next attempt creates a fresh one).
+      this.application = undefined;
+      await app.delete().catch((e: Error) => this.log.warn('could not delete a half-created UCWA application', { error: e }));
+      throw err;
+    }
     this.status.modalities = app.modalities;
     // Anything still open belongs to a previous application whose links are dead.
     await this.endOrphanedInvitations('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
@@ -242,22 +269,35 @@ export class AccountWatcher {
       ? await this.deps.repositories.persistEventBatch({ invitations: updates.map((u) => toUpsert(this.config.accountId, u)) })
       : [];
     if (flat.length > 0) this.status.lastEventAt = now;
-    persisted.forEach((p, i) => {
-      if (p.changed) this.deps.onChange?.({ accountId: this.config.accountId, update: updates[i], record: p.record });
-    });
+    // `persisted` has one entry per distinct invitation (first-seen order) and `updates` one per event, so updates[i]
+    // could be another invitation's: report each changed record with the latest update of its own invitation.
+    const latest = new Map(updates.map((u) => [u.invitation.href, u]));
+    for (const p of persisted) {
+      if (p.record.state !== 'failed') this.provisional.delete(p.record.id);
+      const update = latest.get(p.record.invitationHref);
+      if (p.changed && update) this.deps.onChange?.({ accountId: this.config.accountId, update, record: p.record });
+    }
   }
 
   /** After resync/resume: events may have been missed, so open invitations whose conversation is gone are ended. */
   private async reconcile(kind: 'resync' | 'resume'): Promise<void> {
     this.log.info(`event channel ${kind}: reconciling open invitations`);
-    this.reader.reset();
+    // After a resync the hrefs stay valid, and the conversation map is still needed to recognise the lobby of an
+    // invitation that started before it. After a resume the server may have closed conversations: forget those, but
+    // keep the ones still active, whose invitations stay open below and can still be accepted into a lobby.
     const conversations = this.application?.links.conversations;
-    if (!conversations) return;
+    if (!conversations) {
+      if (kind === 'resume') this.reader.reset();
+      return;
+    }
     const { resource } = await this.session.getResource(conversations, { base: this.application!.links.self });
     const active = new Set(resource.embeddedAll('conversation').map((c) => new URL(c.href ?? '', conversations).toString()));
+    if (kind === 'resume') this.reader.retainOnly(active);
     for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
       const conv = await this.conversationOf(record);
-      if (conv && !active.has(conv)) await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.');
+      // 'failed', not 'ended': the server still knows this invitation, and a resync re-delivers the unacknowledged
+      // batch that carries its real outcome; the store lets a later event refine 'failed', never 'ended'.
+      if (conv && !active.has(conv) && (await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.', 'failed'))) this.provisional.add(record.id);
     }
   }
 
@@ -273,21 +313,29 @@ export class AccountWatcher {
   }
 
   private async endOrphanedInvitations(message: string, keepUnder?: string): Promise<void> {
+    // A provisional 'failed' of a dead application will never learn its real outcome: it ends like the open ones.
+    for (const id of [...this.provisional]) {
+      const record = await this.deps.repositories.invitations.get(id);
+      if (record && keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
+      this.provisional.delete(id);
+      if (record?.state === 'failed' && record.outcomeReason?.code === 'ConnectionLost') await this.endInvitation(record, message, 'ended', ['failed']);
+    }
     for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
       if (keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
       await this.endInvitation(record, message);
     }
   }
 
-  private async endInvitation(record: InvitationRecord, message: string): Promise<void> {
-    const result = await this.deps.repositories.invitations.transition(record.id, [...OPEN_STATES], 'ended', { outcomeReason: { code: 'ConnectionLost', message } });
-    if (!result.ok || !result.record) return;
+  private async endInvitation(record: InvitationRecord, message: string, state: 'ended' | 'failed' = 'ended', from: readonly InvitationState[] = OPEN_STATES): Promise<boolean> {
+    const result = await this.deps.repositories.invitations.transition(record.id, from, state, { outcomeReason: { code: 'ConnectionLost', message } });
+    if (!result.ok || !result.record) return false;
     await this.deps.repositories.notifications.enqueue(record.id, result.record.teamsActivityId ? 'update' : 'post');
     this.deps.onChange?.({
       accountId: this.config.accountId,
       update: { event: 'completed', complete: false, invitation: { href: record.invitationHref, kind: record.kind, direction: 'Incoming', importance: record.importance, from: record.from, availableModalities: record.availableModalities, actions: {}, receivedAt: new Date(record.receivedAt) }, outcome: { kind: 'failed', reason: { code: 'ConnectionLost', message } } },
       record: result.record,
     });
+    return true;
   }
 
   private async setStatus(state: AccountStatus, lastError?: string): Promise<void> {
@@ -330,6 +378,11 @@ export class AccountWatcher {
       return { ok: true };
     } catch (err) {
       if (err instanceof UcwaHttpError) return { ok: false, why: 'refused', status: err.status, reason: err.reason };
+      if (err instanceof UcwaOriginError) {
+        // The cached link leads outside the pool: it never will work, so it is not offered (no "try again").
+        this.log.error(`${verb} refused: the invitation's link is not on the pool`, { error: err });
+        return { ok: false, why: 'notOffered' };
+      }
       this.log.warn(`${verb} failed`, { error: err as Error });
       return { ok: false, why: 'notConnected' };
     }

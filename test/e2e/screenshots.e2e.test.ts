@@ -156,7 +156,7 @@ describe('what a person sees: cards in Agents Playground, in Chromium', function
 
   it('shows the status card and the whole chat', async () => {
     await pg.say('status');
-    await shoot('Open invitations (', 'As of', 'status.png');
+    await shoot('As of', 'invitations', 'status.png');
     await page.screenshot({ path: path.join(SHOTS, 'chat.png') });
   });
 });
