@@ -36,6 +36,10 @@ export class CardNotifier {
           this.again = false;
           await this.drainOnce();
         } while (this.again);
+      } catch (err) {
+        // Callers fire and forget (`void kick()`): a rejected drain would be an unhandled rejection, which ends the
+        // process. Reading the queue failed (storage hiccup); the timer or the next change tries again.
+        this.deps.log.error('could not read the pending card notifications', { error: err as Error });
       } finally {
         this.draining = undefined;
       }

@@ -91,13 +91,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   const auth = authRaw as UcwaAuthMode;
   const accountsFile = value(env, 'UCWA_ACCOUNTS_FILE');
   const oauthConnection = value(env, 'UCWA_OAUTH_CONNECTION');
+  // Refused with or without a UCWA target: in demo mode it would otherwise start and show sign-in texts for a mode
+  // that does not exist (the per-user sign-in needs the Azure Bot's token service, not built yet).
+  if (auth === 'oauth') throw new ConfigError('UCWA_AUTH', 'oauth (per-user sign-in) is not available in this version; use password or azure');
   if (discovery) {
     if (auth === 'password' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=password (a JSON list of linked accounts)');
     if (auth === 'azure' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=azure (it maps Teams users to SIP addresses)');
-    if (auth === 'oauth') {
-      // The per-user sign-in needs the Azure Bot's token service, which a local unauthenticated bot does not have.
-      throw new ConfigError('UCWA_AUTH', 'oauth (per-user sign-in) is not available in this version; use password or azure');
-    }
   }
 
   const storageUrl = value(env, 'STORAGE_URL') ?? 'sqlite:./data/bot.db';

@@ -1,5 +1,7 @@
 // The process entry point and composition root: configuration, storage, the watcher, the Teams bot and the HTTP
 // server. With no Skype for Business configured it runs the local demo (simulator + Agents Playground).
+// First, before restify is loaded: keeps its known DEP0111 warning out of the start-up output.
+import './process-warnings';
 import { JsonLogger } from '../src/logger';
 import { createRepositories, openStorage, StorageConfigError } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';

@@ -198,6 +198,7 @@ export class InvitationBot extends TeamsActivityHandler {
     const aad = context.activity.from?.aadObjectId ?? '';
     const installation = await this.services.installations.get(aad);
     const n = await this.services.demo!.sendDemoInvitations(aad, installation?.upn);
+    this.services.log.info('bot sent demo invitations', { count: n });
     await context.sendActivity(n > 0 ? `Sent you ${n} demo invitations from the simulated Skype for Business pool.` : 'Your demo account is not connected yet; try again in a moment.');
   }
 

@@ -1,7 +1,7 @@
 // Proactive posts and card updates to Teams, shaped for the platform's limits: one conversation's messages go one at
 // a time with a minimum spacing (Teams allows about 7 per second per conversation), and throttling or transient
 // failures (429, 412, 502, 503, 504, resets) are retried with backoff that honours Retry-After.
-import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import { backoffDelay, BackoffPolicy, sleep } from '../src/ucwa/backoff';
 import type { Logger } from '../src/logger';
 
@@ -77,7 +77,7 @@ export class ProactiveSender {
   post(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string> {
     return this.serial(reference, async () => {
       let id = '';
-      await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      await this.inConversation(reference, async (context) => {
         const sent = await context.sendActivity(activity);
         id = sent?.id ?? '';
       });
@@ -88,10 +88,27 @@ export class ProactiveSender {
   /** Replaces the activity `activityId` (a card) with a new version. */
   update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
     return this.serial(reference, async () => {
-      await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      await this.inConversation(reference, async (context) => {
         await context.updateActivity({ ...activity, id: activityId, conversation: reference.conversation, type: activity.type ?? 'message' });
       });
     }, true);
+  }
+
+  /**
+   * Runs `logic` in a proactive turn and rethrows what it threw. The adapter's onTurnError catches every error of a
+   * turn and does not rethrow it (BotAdapter.runMiddleware), so without this a 429, 403 or 404 from Teams looked
+   * like success: no retry, no DeliveryBlockedError, and an empty activity id stored as the card's id.
+   */
+  private async inConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      try {
+        await logic(context);
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    if (failure) throw failure.error;
   }
 
   /** One send at a time per conversation, spaced, with retries. */

@@ -1,0 +1,255 @@
+// CardNotifier + ProactiveSender against a fake Bot Connector over real HTTP, with the CloudAdapter that
+// bot/adapter.ts builds for a local bot (no app id). Time is sinon's fake clock: waits (spacing, Retry-After,
+// backoff) are checked by the fake timestamps the connector saw, never by wall time.
+import assert from 'node:assert/strict';
+import type { ConversationReference } from 'botbuilder';
+import sinon from 'sinon';
+import { createBotCards, invitationSummary } from '../../bot/bot-cards';
+import { CardNotifier } from '../../bot/card-notifier';
+import { InstallationRepository } from '../../bot/installations';
+import { ProactiveSender, SenderOptions } from '../../bot/proactive-sender';
+import { createRepositories, InvitationRecord, InvitationState, InvitationUpsert, MemoryStorage, Repositories } from '../../src/store';
+import { ALEX, BOT, cardHas, cardOf, ConnectorRequest, FakeConnector, localCloudAdapter, MEGAN, RecordingLogger, TeamsUser } from './helpers';
+
+const START = Date.parse('2025-03-03T09:00:00.000Z');
+
+/**
+ * Runs `work` to completion under the fake clock: lets real I/O (HTTP to the connector) happen, and whenever a fake
+ * timer is pending jumps the clock to it. Waits therefore take no real time, and what they waited for is visible in
+ * the fake timestamps.
+ */
+async function settle<T>(clock: sinon.SinonFakeTimers, work: Promise<T>): Promise<T> {
+  let done = false;
+  const observed = work.finally(() => (done = true));
+  observed.catch(() => undefined);
+  for (let i = 0; !done; i++) {
+    if (i > 20_000) throw new Error('settle: the work did not finish');
+    await new Promise<void>((r) => setImmediate(r));
+    if (!done && clock.countTimers() > 0) clock.next();
+  }
+  return observed;
+}
+
+interface World {
+  connector: FakeConnector;
+  repositories: Repositories;
+  installations: InstallationRepository;
+  sender: ProactiveSender;
+  notifier: CardNotifier;
+  log: RecordingLogger;
+}
+
+let seq = 0;
+function upsert(user: TeamsUser, state: InvitationState, subject: string, href: string): InvitationUpsert {
+  return {
+    accountId: user.aadObjectId,
+    kind: 'messaging',
+    subject,
+    importance: 'Normal',
+    from: { name: 'Megan Bowen', uri: 'sip:meganb@example.com', sourceNetwork: 'SameEnterprise' },
+    availableModalities: ['Messaging'],
+    receivedAt: new Date().toISOString(),
+    state,
+    actions: state === 'pending' ? { accept: `${href}/accept`, decline: `${href}/decline` } : {},
+    invitationHref: href,
+  };
+}
+
+describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function () {
+  this.timeout(15_000);
+  let connector: FakeConnector;
+  let clock: sinon.SinonFakeTimers;
+  let w: World;
+
+  before(async () => {
+    connector = await FakeConnector.start();
+  });
+  after(() => connector?.stop());
+
+  beforeEach(() => {
+    connector.reset();
+    clock = sinon.useFakeTimers({ now: START, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => clock.restore());
+
+  function world(options: Partial<SenderOptions> = {}): World {
+    const storage = new MemoryStorage();
+    const repositories = createRepositories(storage);
+    const installations = new InstallationRepository(storage);
+    const log = new RecordingLogger();
+    const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 200, random: () => 0.5, ...options }, log);
+    const cards = createBotCards({ authMode: 'password', phoneNumberOf: () => undefined });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r) => cards.invitation(r), summary: invitationSummary, log });
+    return { connector, repositories, installations, sender, notifier, log };
+  }
+
+  const reference = (user: TeamsUser): Partial<ConversationReference> => ({
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    conversation: { id: `a:personal-${user.aadObjectId}`, conversationType: 'personal', isGroup: false, name: '' },
+    bot: BOT,
+    user: { id: user.id, name: user.name, aadObjectId: user.aadObjectId },
+  });
+
+  async function installed(user: TeamsUser = ALEX): Promise<void> {
+    await w.installations.saveReference(user.aadObjectId, reference(user));
+  }
+
+  /** Stores an invitation as the watcher would (record + pending notification); returns the record. */
+  async function invitation(subject: string, user: TeamsUser = ALEX, state: InvitationState = 'pending'): Promise<InvitationRecord> {
+    const href = `https://pool.example.com/ucwa/oauth/v1/applications/1/communication/messagingInvitations/${++seq}`;
+    const [persisted] = await w.repositories.persistEventBatch({ invitations: [upsert(user, state, subject, href)] });
+    return persisted.record;
+  }
+
+  /** The invitation moves on (as a later event would do): the record changes and an update is queued. */
+  async function moveOn(record: InvitationRecord, state: InvitationState): Promise<void> {
+    await w.repositories.persistEventBatch({ invitations: [upsert(ALEX, state, record.subject!, record.invitationHref)] });
+  }
+
+  const drain = () => settle(clock, w.notifier.kick());
+  const gaps = (reqs: ConnectorRequest[]) => reqs.slice(1).map((r, i) => r.at - reqs[i].at);
+
+  it('posts one card per invitation, then updates that same activity', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Quarterly numbers');
+    await drain();
+    const posts = connector.posts();
+    assert.equal(posts.length, 1);
+    assert.equal(posts[0].conversationId, `a:personal-${ALEX.aadObjectId}`);
+    assert.ok(cardHas(cardOf(posts[0].body), 'Quarterly numbers'));
+    assert.equal(posts[0].body.summary, 'Skype IM from Megan Bowen: Quarterly numbers', 'the notification feed line');
+    const stored = await w.repositories.invitations.get(record.id);
+    assert.equal(stored?.teamsActivityId, posts[0].id, 'the activity id is stored on the record');
+    assert.equal(stored?.conversationId, `a:personal-${ALEX.aadObjectId}`);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+
+    await moveOn(record, 'connected');
+    await drain();
+    await moveOn(record, 'failed');
+    await drain();
+    const updates = connector.updates();
+    assert.equal(updates.length, 2);
+    assert.ok(updates.every((u) => u.activityId === posts[0].id), 'every update targets the one card');
+    assert.ok(cardHas(cardOf(updates[0].body), 'Accepted'));
+    assert.equal(connector.posts().length, 1, 'still one card');
+
+    await drain();
+    assert.equal(connector.requests.length, 3, 'nothing pending, nothing sent');
+  });
+
+  it('429 with Retry-After: waits as long as Teams asks, then delivers', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Throttled');
+    // More 429s than the SDK's own retry layer absorbs, so the sender's retry is exercised too.
+    connector.respondNext('post', { status: 429, headers: { 'Retry-After': '7' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }, 5);
+    await drain();
+    const reqs = connector.requests;
+    assert.deepEqual(reqs.map((r) => r.status), [429, 429, 429, 429, 429, 201]);
+    for (const gap of gaps(reqs)) assert.ok(gap >= 7_000, `a retry came ${gap} ms after a 429 with Retry-After: 7`);
+    assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, reqs[5].id);
+    assert.ok(w.log.has('warn', 'Teams send failed; retrying'), 'the sender logged its retry');
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+  });
+
+  it('503 is retried, with backoff', async () => {
+    w = world();
+    await installed();
+    await invitation('Service hiccup');
+    connector.respondNext('post', { status: 503 }, 1);
+    await drain();
+    assert.deepEqual(connector.requests.map((r) => r.status), [503, 201]);
+    assert.ok(gaps(connector.requests)[0] > 0, 'not retried at once');
+    assert.equal(connector.posts().length, 1);
+  });
+
+  it('a send that keeps failing stays pending and is delivered by a later pass', async () => {
+    w = world({ maxAttempts: 1 });
+    await installed();
+    const record = await invitation('Try again later');
+    connector.respondNext('post', { status: 500 }, 4);
+    await drain();
+    assert.equal(connector.posts().length, 0);
+    assert.equal((await w.repositories.notifications.pending()).length, 1, 'still pending');
+    assert.ok(w.log.has('warn', 'could not deliver an invitation card'));
+    await drain();
+    assert.equal(connector.posts().length, 1);
+    assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, connector.posts()[0].id);
+  });
+
+  it('a storage failure while reading the queue is logged, never an unhandled rejection; the next pass delivers', async () => {
+    w = world();
+    await installed();
+    await invitation('Storage hiccup');
+    const queue = w.repositories.notifications;
+    const pending = queue.pending.bind(queue);
+    let failures = 1;
+    queue.pending = async () => {
+      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+      return pending();
+    };
+    await drain(); // resolves: callers use `void kick()`, a rejection would end the process
+    assert.ok(w.log.has('error', 'could not read the pending card notifications'));
+    assert.equal(connector.posts().length, 0);
+    await drain();
+    assert.equal(connector.posts().length, 1);
+  });
+
+  it('403 (the user blocked or removed the bot): the installation is marked inactive and the notification completed', async () => {
+    w = world();
+    await installed();
+    await invitation('Blocked');
+    connector.respondNext('post', { status: 403, body: { error: { code: 'MessageWritesBlocked', message: 'Bot is blocked' } } });
+    await drain();
+    assert.equal(connector.requests.length, 1, '403 is not retried');
+    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+    assert.ok(w.log.entries.some((e) => e.level === 'warn' && e.message.includes('Teams refused delivery') && e.fields.code === 'MessageWritesBlocked'));
+
+    // Nothing more is sent to an inactive installation.
+    await invitation('After the block');
+    await drain();
+    assert.equal(connector.requests.length, 1);
+  });
+
+  it('404 on update (the card is gone): posts the card again and stores the new activity id', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Deleted card');
+    await drain();
+    const first = connector.posts()[0].id;
+    connector.respondNext('update', { status: 404, body: { error: { code: 'ActivityNotFoundInConversation', message: 'gone' } } });
+    await moveOn(record, 'connected');
+    await drain();
+    assert.deepEqual(connector.requests.map((r) => `${r.kind} ${r.status}`), ['post 201', 'update 404', 'post 201']);
+    const second = connector.posts()[1].id;
+    assert.notEqual(second, first);
+    assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, second);
+    assert.ok(cardHas(cardOf(connector.posts()[1].body), 'Accepted'), 'the re-posted card is the current one');
+    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, true, 'a missing card is not a blocked user');
+  });
+
+  it('spaces sends to one conversation by minIntervalMs, and does not hold other conversations back', async () => {
+    w = world({ minIntervalMs: 250 });
+    await installed(ALEX);
+    await installed(MEGAN);
+    for (let i = 0; i < 4; i++) await invitation(`Burst ${i}`, ALEX);
+    await invitation('For Megan', MEGAN);
+    await drain();
+    const alex = connector.posts(`a:personal-${ALEX.aadObjectId}`);
+    assert.equal(alex.length, 4);
+    for (const gap of gaps(alex)) assert.ok(gap >= 250, `two sends to one conversation ${gap} ms apart`);
+    assert.equal(connector.posts(`a:personal-${MEGAN.aadObjectId}`).length, 1);
+
+    // Straight through the sender: concurrent posts to one conversation are serialised and spaced as well.
+    connector.requests.length = 0;
+    const ref = reference(ALEX);
+    const ids = await settle(clock, Promise.all([0, 1, 2].map((i) => w.sender.post(ref, { type: 'message', text: `m${i}` }))));
+    assert.equal(new Set(ids).size, 3);
+    const sent = connector.posts();
+    assert.deepEqual(sent.map((r) => r.body.text), ['m0', 'm1', 'm2'], 'in order');
+    for (const gap of gaps(sent)) assert.ok(gap >= 250, `${gap} ms apart`);
+  });
+});
