@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { UcwaSimulator } from '../../src/simulator';
-import type { SimulatorOptions } from '../../src/simulator';
 import { rawRequest, RawRequest, RawResponse } from '../support/raw-http';
 
 export const UCWA_JSON = 'application/vnd.microsoft.com.ucwa+json';
@@ -20,28 +19,7 @@ export function acceptOf(format: FormatName): string {
 
 // ------------------------------------------------------------------------------------------------- simulators
 
-/** Durations long enough never to fire during a test unless the test shortens them on purpose. */
-export const QUIET: Partial<SimulatorOptions> = {
-  pgetIdleTimeoutSeconds: 1e6,
-  pgetInitialIdleTimeoutSeconds: 1e6,
-  activityTimeoutSeconds: 1e6,
-  answerWindowSeconds: 1e6,
-};
-
-/** Registers an afterEach that stops every simulator started through it. Call inside a describe body. */
-export function useSimulators(): { start(options?: Partial<SimulatorOptions>): Promise<UcwaSimulator> } {
-  const running: UcwaSimulator[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((s) => s.stop()));
-  });
-  return {
-    async start(options = {}) {
-      const sim = await new UcwaSimulator({ port: 0, timeScale: 0.001, ...QUIET, ...options }).start();
-      running.push(sim);
-      return sim;
-    },
-  };
-}
+export { QUIET, useSimulators } from '../support/simulators';
 
 // ------------------------------------------------------------------------------------------------- the model
 

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UcwaSimulator } from '../../src/simulator';
-import type { SimulatorOptions, SimUser } from '../../src/simulator';
+import type { SimUser } from '../../src/simulator';
 import { JsonLogger, Logger, silentLogger } from '../../src/logger';
 import { createRepositories, InvitationRecord, MemoryStorage, Repositories } from '../../src/store';
 import { AccountConfig, AccountStatusView, AccountWatcher, InvitationChange, WatcherSupervisor, WatcherTiming } from '../../src/watcher';
@@ -17,6 +17,7 @@ import { EventBatch, EventChannel, EventChannelOptions } from '../../src/ucwa/ev
 import { HttpRequest, HttpResponse, HttpTransport, NodeHttpTransport } from '../../src/ucwa/http';
 import type { UcwaEvent } from '../../src/ucwa/resource';
 import { Representation, UcwaSession } from '../../src/ucwa/session';
+import { QUIET, useSimulators as useSimulatorsWith } from './simulators';
 
 export const PASSWORD = 'Tr0ub4dor&3-secret';
 
@@ -29,33 +30,12 @@ export const BOB = 'bob@example.com';
 export const CAROL = 'carol@example.com';
 export const DAVE = 'dave@example.com';
 
-/** Timers long enough never to fire during a test unless a test shortens them on purpose. */
-export const QUIET: Partial<SimulatorOptions> = {
-  pgetIdleTimeoutSeconds: 1e6,
-  pgetInitialIdleTimeoutSeconds: 1e6,
-  activityTimeoutSeconds: 1e6,
-  answerWindowSeconds: 1e6,
-};
-
-/** Starts simulators (timeScale 0.001: a 180 s hold is 180 ms) and stops them after each test. */
-export function useSimulators(): { start(options?: Partial<SimulatorOptions>): Promise<UcwaSimulator> } {
-  const running: UcwaSimulator[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((s) => s.stop()));
-  });
-  return {
-    async start(options = {}) {
-      const sim = await new UcwaSimulator({
-        timeScale: 0.001,
-        users: [user(ALICE), user(BOB), user(CAROL), user(DAVE, 'secondary')],
-        ...QUIET,
-        ...options,
-      }).start();
-      running.push(sim);
-      return sim;
-    },
-  };
+/** Simulators with the harness's users (Dave is homed in the secondary pool); see ./simulators. */
+export function useSimulators() {
+  return useSimulatorsWith({ users: [user(ALICE), user(BOB), user(CAROL), user(DAVE, 'secondary')] });
 }
+
+export { QUIET };
 
 // ------------------------------------------------------------------------------------------------- admin API
 
