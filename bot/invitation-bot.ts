@@ -91,6 +91,9 @@ export class InvitationBot extends TeamsActivityHandler {
     // Removing the app from a group chat or team says nothing about the user's personal chat, which is the only
     // installation this bot tracks: only a personal removal stops delivery and watching.
     if (!aad || !this.isPersonal(context)) return;
+    // botbuilder routes 'remove-upgrade' here too: an app upgrade is not a removal, the add-upgrade that follows it
+    // keeps the installation, so watching must not stop (and delete the Skype application) in between.
+    if (context.activity.action === 'remove-upgrade') return;
     await this.services.installations.update(aad, { active: false });
     await this.services.watches.stop(aad);
     this.services.log.info('bot removed; stopped watching', { user: aad });

@@ -64,6 +64,12 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
     });
 
+    it('an app upgrade (remove-upgrade) neither deactivates the installation nor stops watching', async () => {
+      await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove-upgrade' }));
+      assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, true);
+      assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
+    });
+
     it('remove deactivates the installation and stops the watcher; install again re-activates', async () => {
       await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove' }));
       assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, false);
