@@ -93,7 +93,8 @@ async function main(): Promise<number> {
     args = parseWatchArgs(process.argv.slice(2), process.env);
   } catch (err) {
     const msg = (err as Error).message;
-    process.stderr.write(msg ? `ucwa-watch: ${msg}\n${USAGE}\n` : `${USAGE}\n`);
+    // One line for a mistake; the usage only when asked for.
+    process.stderr.write(msg ? `ucwa-watch: ${msg} (--help shows the usage)\n` : `${USAGE}\n`);
     return msg ? 2 : 0;
   }
   const transport = new NodeHttpTransport();

@@ -1,0 +1,109 @@
+// ucwa-watch, the administrator's probe, as a real process against the simulator: JSON lines for the session, the
+// invitation and the action; one clear line and a non-zero exit on bad arguments or a refused sign-in.
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { UcwaSimulator } from '../../src/simulator';
+import { eventually } from '../support/ports';
+
+const CLI = path.resolve(__dirname, '../../src/cli/ucwa-watch.js');
+
+interface Run {
+  child: ChildProcess;
+  lines(): Array<Record<string, unknown>>;
+  stderr(): string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines: () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    stderr: () => err,
+    exit,
+  };
+}
+
+describe('ucwa-watch (the probe) against the simulator', function () {
+  this.timeout(30_000);
+  let sim: UcwaSimulator;
+  const base = () => ['--discovery', sim.discoveryUrl, '--sip', 'sip:alexw@example.com', '--username', 'alexw@example.com', '--password-env', 'SFB_PW'];
+
+  before(async () => {
+    sim = await new UcwaSimulator({ timeScale: 0.01 }).start();
+  });
+  after(async () => sim.stop());
+
+  for (const xml of [false, true]) {
+    it(`signs in, prints the invitation and accepts it with --accept${xml ? ' (XML)' : ''}`, async () => {
+      const p = run([...base(), '--accept', ...(xml ? ['--xml'] : [])], { SFB_PW: 'demo' });
+      try {
+        await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+        const res = await fetch(`${sim.origin}/_sim/invitations`, {
+          method: 'POST',
+          body: JSON.stringify({ to: 'alexw@example.com', kind: 'messaging', subject: 'Probe check', importance: 'Urgent', from: { name: 'Megan Bowen', uri: 'sip:meganb@example.com' }, answerWindowSeconds: 10000 }),
+        });
+        const { id } = (await res.json()) as { id: string };
+        const started = await eventually('the started line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'started'));
+        assert.equal(started.kind, 'messaging');
+        assert.equal(started.subject, 'Probe check');
+        assert.equal(started.importance, 'Urgent');
+        assert.deepEqual(started.from, { name: 'Megan Bowen', uri: 'sip:meganb@example.com' });
+        assert.equal(started.state, 'pending');
+        const action = await eventually('the action line', () => p.lines().find((l) => l.type === 'action'));
+        assert.equal(action.action, 'accept');
+        assert.equal(action.ok, true);
+        const done = await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
+        assert.equal(done.outcome, 'connected');
+        assert.equal(done.state, 'connected');
+        const simState = (await (await fetch(`${sim.origin}/_sim/invitations/${id}`)).json()) as { clientAction: string };
+        assert.equal(simState.clientAction, 'accept');
+      } finally {
+        p.child.kill('SIGINT');
+      }
+      assert.equal(await p.exit, 0);
+      assert.doesNotMatch(p.stderr(), /cwt=/);
+    });
+  }
+
+  it('a refused sign-in exits 1 with one clear line and no password', async () => {
+    const p = run(base(), { SFB_PW: 'Wrong-Pa55word' });
+    assert.equal(await p.exit, 1);
+    const errLines = p.stderr().trim().split('\n');
+    assert.equal(errLines.length, 1, p.stderr());
+    assert.match(errLines[0], /sign-in failed.*invalid_grant/);
+    assert.ok(!p.stderr().includes('Wrong-Pa55word'));
+    assert.ok(p.lines().some((l) => l.type === 'session' && l.state === 'authFailed'));
+  });
+
+  const bad: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['no discovery', ['--sip', 'sip:a@b.c', '--username', 'a', '--password-env', 'X'], { X: 'y' }, /--discovery and --domain/],
+    ['a bad SIP address', ['--discovery', 'https://lyncdiscover.example.com', '--sip', 'alice', '--username', 'a', '--password-env', 'X'], { X: 'y' }, /--sip/],
+    ['an unset password variable', ['--discovery', 'https://lyncdiscover.example.com', '--sip', 'sip:a@b.c', '--username', 'a', '--password-env', 'NOPE'], {}, /NOPE/],
+    ['--accept with --decline', ['--discovery', 'https://lyncdiscover.example.com', '--sip', 'sip:a@b.c', '--username', 'a', '--password-env', 'X', '--accept', '--decline'], { X: 'y' }, /exclude/],
+    ['an unknown option', ['--frobnicate'], {}, /frobnicate/],
+  ];
+  it('--help prints the usage and exits 0', async () => {
+    const p = run(['--help']);
+    assert.equal(await p.exit, 0);
+    assert.match(p.stderr(), /usage: ucwa-watch/);
+  });
+
+  for (const [what, args, env, message] of bad) {
+    it(`exits 2 with one clear line for ${what}`, async () => {
+      const p = run(args, env);
+      assert.equal(await p.exit, 2);
+      const errLines = p.stderr().trim().split('\n');
+      assert.equal(errLines.length, 1, p.stderr());
+      assert.match(errLines[0], message);
+      assert.match(errLines[0], /^ucwa-watch: /);
+      assert.equal(p.lines().length, 0);
+    });
+  }
+});
