@@ -88,6 +88,7 @@ export class AdminRoutes {
         list.map((a) => ({ id: a.id, user: a.user.upn, pool: a.pool, href: a.base, madeAvailable: a.madeAvailable, modalities: a.modalities, parked: a.channel.hasParkedPGet, queued: a.channel.queuedCount, userAgent: a.input.userAgent, endpointId: a.input.endpointId })),
       );
     }
+    if (path === '/_sim/events' && method === 'POST') return sendJson(ctx.res, 201, this.injectEvent(parseJson(ctx.body)));
     if (path === '/_sim/status' && method === 'GET') {
       const all = this.apps.all();
       return sendJson(ctx.res, 200, { users: this.users.all().length, applications: all.length, parkedPGets: all.filter((a) => a.channel.hasParkedPGet).length, timeScale: this.options.timeScale });
@@ -146,6 +147,32 @@ export class AdminRoutes {
       lobby: b.lobby === true,
       answerWindowSeconds: answer,
     };
+  }
+
+  /**
+   * Queues an arbitrary event on a user's applications, e.g. a low-priority group change or an event type a client
+   * does not know: `{user, senderRel, rel, type, priority?, title?}`. Hrefs are made under each application.
+   */
+  private injectEvent(b: Record<string, unknown>): Record<string, unknown> {
+    const user = typeof b.user === 'string' ? b.user : '';
+    if (!this.users.find(user)) throw new InputError(`user: no such user ${user}`);
+    const name = (v: unknown, field: string) => {
+      if (typeof v !== 'string' || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(v)) throw new InputError(`${field} must be a resource name (letters and digits)`);
+      return v;
+    };
+    const senderRel = name(b.senderRel, 'senderRel');
+    const rel = name(b.rel, 'rel');
+    const type = b.type;
+    if (type !== 'added' && type !== 'updated' && type !== 'deleted') throw new InputError('type must be added, updated or deleted');
+    const priority = b.priority ?? 'high';
+    if (priority !== 'high' && priority !== 'medium' && priority !== 'low') throw new InputError('priority must be high, medium or low');
+    const title = b.title === undefined ? undefined : String(b.title);
+    const apps = this.apps.forUser(user);
+    for (const app of apps) {
+      const senderHref = `${app.base}/${senderRel}`;
+      app.channel.enqueue({ rel: senderRel, href: senderHref }, { type, link: { rel, href: `${senderHref}/${rel}`, title } }, priority);
+    }
+    return { queued: apps.length };
   }
 
   private fault(b: Record<string, unknown>): Record<string, unknown> {

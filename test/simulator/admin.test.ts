@@ -272,6 +272,21 @@ describe('simulator: admin API', () => {
     }
   });
 
+  const badEvents: Array<[Record<string, unknown>, RegExp]> = [
+    [{ user: 'nobody@example.com', senderRel: 'people', rel: 'group', type: 'added' }, /no such user/],
+    [{ user: 'alexw@example.com', senderRel: '../x', rel: 'group', type: 'added' }, /senderRel must be a resource name/],
+    [{ user: 'alexw@example.com', senderRel: 'people', rel: 'group', type: 'started' }, /type must be added, updated or deleted/],
+    [{ user: 'alexw@example.com', senderRel: 'people', rel: 'group', type: 'added', priority: 'urgent' }, /priority must be high, medium or low/],
+  ];
+  for (const [body, message] of badEvents) {
+    it(`refuses the injected event ${JSON.stringify(body)} with 400`, async () => {
+      const sim = await sims.start();
+      const r = await admin(sim, 'POST', '/_sim/events', body);
+      assert.equal(r.status, 400);
+      assert.match(String(r.json.error), message);
+    });
+  }
+
   it('reports status and applications', async () => {
     const sim = await sims.start();
     const s = await Session.signIn(sim.origin, 'alexw@example.com');

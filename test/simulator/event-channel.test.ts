@@ -209,6 +209,25 @@ describe('simulator: event channel', () => {
         );
       });
 
+      it('holds low and medium events, keeps only the latest medium update of a resource, and releases with a high one', async () => {
+        // Real time scale: the windows (1800 s) cannot pass during the test.
+        const { sim, s, app } = await setup({ timeScale: 1 });
+        const pget = s.get(`${app.eventsHref}&timeout=1800&medium=1800&low=1800`, { timeoutMs: 5000 });
+        await waitParked(sim, app.id);
+        const inject = async (body: Record<string, unknown>) => assert.equal((await admin(sim, 'POST', '/_sim/events', { user: 'alexw@example.com', ...body })).status, 201);
+        await inject({ senderRel: 'people', rel: 'group', type: 'added', priority: 'low' });
+        await inject({ senderRel: 'people', rel: 'contactPresence', type: 'updated', priority: 'medium', title: 'first' });
+        await inject({ senderRel: 'people', rel: 'contactPresence', type: 'updated', priority: 'medium', title: 'second' });
+        await sleep(50);
+        assert.equal(await settled(pget), false, 'low and medium events do not release the P-GET');
+        await inject({ senderRel: 'communication', rel: 'conversation', type: 'added', priority: 'high' });
+        const page = parseEvents(format, (await pget).body);
+        assert.deepEqual(
+          page.events.map((e) => `${e.sender.rel}:${e.type} ${e.link.rel}${e.link.title ? ` ${e.link.title}` : ''}`),
+          ['people:added group', 'people:updated contactPresence second', 'communication:added conversation'],
+        );
+      });
+
       it('holds medium events for their window but lets a high-priority invitation release the P-GET at once', async () => {
         // Real time scale: the medium window (1800 s) and the hold (1800 s) cannot pass during the test.
         const { sim, s, app } = await setup({ timeScale: 1 });
