@@ -23,7 +23,7 @@ import { WatchManager } from './watch-manager';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   const log = new JsonLogger(config.logLevel);
-  const storage = openStorage(config.storageUrl);
+  const storage = await openStorage(config.storageUrl);
   const repositories = createRepositories(storage);
   const installations = new InstallationRepository(storage);
   const transport = new NodeHttpTransport();

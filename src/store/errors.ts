@@ -5,7 +5,10 @@ export const ETAG_CONFLICT = 'ETAG_CONFLICT';
 
 /**
  * A write was refused because the item's eTag no longer matches the stored one (someone else wrote first), or
- * because a specific eTag was given for a key that does not exist. Nothing of that write was stored.
+ * because a specific eTag was given for a key that does not exist. The item `key` was not stored. On a storage
+ * with transactions (SQLite, memory) nothing else of that write was stored either and `written` is empty; a
+ * storage without them (Azure Blob) lists in `written` the items of the same write it had already stored when
+ * the conflict surfaced.
  */
 export class ETagConflictError extends Error {
   readonly code = ETAG_CONFLICT;
@@ -13,10 +16,41 @@ export class ETagConflictError extends Error {
   constructor(
     readonly key: string,
     detail = 'the stored item changed since it was read',
+    readonly written: readonly string[] = [],
   ) {
-    super(`Storage: eTag conflict writing "${key}": ${detail}`);
+    super(`Storage: eTag conflict writing "${key}": ${detail}${describeWritten(written)}`);
     this.name = 'ETagConflictError';
   }
+}
+
+/**
+ * A multi-item write failed part-way for a reason other than an eTag conflict (network, throttling, permissions)
+ * on a storage without transactions: `written` were stored, `key` and the items after it were not. The cause is
+ * kept for diagnosis; the message carries only keys and the cause's error code.
+ */
+export class PartialWriteError extends Error {
+  constructor(
+    readonly key: string,
+    readonly written: readonly string[],
+    cause: unknown,
+  ) {
+    super(`Storage: writing "${key}" failed (${errorCode(cause)})${describeWritten(written)}`, { cause });
+    this.name = 'PartialWriteError';
+  }
+}
+
+function describeWritten(written: readonly string[]): string {
+  if (written.length === 0) return '';
+  return `; not atomic: ${written.length} earlier item(s) of this write were stored: ${written.map((k) => `"${k}"`).join(', ')}`;
+}
+
+/** A short, secret-free name for an error: its code or status, else its class name. */
+function errorCode(err: unknown): string {
+  if (typeof err !== 'object' || err === null) return typeof err;
+  const e = err as { code?: unknown; statusCode?: unknown; name?: unknown };
+  const parts = [e.statusCode, e.code].filter((p) => typeof p === 'string' || typeof p === 'number');
+  if (parts.length > 0) return parts.join(' ');
+  return typeof e.name === 'string' ? e.name : 'error';
 }
 
 /**

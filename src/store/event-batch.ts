@@ -1,6 +1,7 @@
 // Persisting one UCWA event batch: every invitation it touches, their card notifications and the account's next
-// events URL, in ONE storage write (one SQLite transaction). The watcher calls this before it asks for the next
-// batch (which acknowledges this one), so a crash re-delivers the batch rather than losing it.
+// events URL, in ONE storage write (one SQLite transaction; on Azure Blob an ordered, non-atomic write, see the
+// order below). The watcher calls this before it asks for the next batch (which acknowledges this one), so a
+// crash re-delivers the batch rather than losing it.
 import type { ScanStorage } from './storage';
 import type { StoreItems } from 'botbuilder';
 import { toStoredSession } from './account-session-repository';
@@ -92,7 +93,13 @@ export async function writeInvitationUpserts(
       fold.changed ||= merge.changed;
     }
 
-    const changes: StoreItems = {};
+    // Key order matters on a storage without transactions (Azure Blob writes the items one by one, in this order,
+    // and may stop part-way): notifications first, then records, the session (the ack position) last. So any
+    // prefix that lands is harmless: an extra notification renders the record as it is; a record never changes
+    // without its notification (a retry would find it unchanged and not notify); the batch is never acknowledged
+    // before its records are stored.
+    const notifications: StoreItems = {};
+    const records: StoreItems = {};
     const results: PersistedInvitation[] = [];
     for (const [id, fold] of folds) {
       const result: PersistedInvitation = { record: fold.record, created: fold.created, changed: fold.changed };
@@ -100,15 +107,16 @@ export async function writeInvitationUpserts(
       if (!fold.changed) continue;
       // One stored change per batch, however many events it folded.
       result.record = { ...fold.record, updatedAt: stamp, version: (fold.before?.value.version ?? 0) + 1 };
-      changes[storageKeys.invitation(id)] = guarded(result.record, fold.before?.eTag);
+      records[storageKeys.invitation(id)] = guarded(result.record, fold.before?.eTag);
       if (options.notify) {
         const key = storageKeys.notification(id);
         const current = decodeNotification(stored, key);
         const kind = result.record.teamsActivityId ? 'update' : 'post';
         result.notification = collapseNotification(current?.value, id, kind, now);
-        changes[key] = guarded(result.notification, current?.eTag);
+        notifications[key] = guarded(result.notification, current?.eTag);
       }
     }
+    const changes: StoreItems = { ...notifications, ...records };
     if (batch.session) {
       changes[storageKeys.account(batch.session.accountId)] = { ...toStoredSession(batch.session, now), eTag: '*' };
     }

@@ -3,6 +3,8 @@ export * from './errors';
 export * from './storage';
 export { MemoryStorage } from './memory-storage';
 export { SqliteStorage, type SqliteStorageOptions } from './sqlite-storage';
+// BlobStorage itself is loaded on demand by openStorage (the Azure SDK is large); import './blob-storage' to use it.
+export type { BlobStorage, BlobStorageOptions } from './blob-storage';
 export * from './storage-url';
 export * from './records';
 export { KEY_PREFIXES, storageKeys } from './keys';

@@ -7,6 +7,7 @@ import { ManualClock, storageFactories, TempDirs } from './helpers';
 for (const factory of storageFactories) {
   describe(`AccountSessionRepository on ${factory.name}`, () => {
     const temp = new TempDirs();
+    before(() => factory.setUp?.());
     let storage: ClosableStorage;
     let clock: ManualClock;
     let repo: AccountSessionRepository;

@@ -22,6 +22,7 @@ const session = {
 for (const factory of storageFactories) {
   describe(`persistEventBatch on ${factory.name}`, () => {
     const temp = new TempDirs();
+    before(() => factory.setUp?.());
     let storage: ClosableStorage;
     let clock: ManualClock;
     let invitations: InvitationRepository;
@@ -39,7 +40,7 @@ for (const factory of storageFactories) {
     });
     after(() => temp.cleanup());
 
-    it('writes records, their notifications and the session in a single write call', async () => {
+    it('writes notifications, then records, then the session, in a single write call', async () => {
       const write = sinon.spy(storage, 'write');
       const results = await persistEventBatch(
         storage,
@@ -49,13 +50,15 @@ for (const factory of storageFactories) {
       assert.equal(write.callCount, 1);
       const id1 = invitationIdFor(ACCOUNT, HREF);
       const id2 = invitationIdFor(ACCOUNT, `${HREF}-2`);
-      assert.deepEqual(Object.keys(write.firstCall.args[0]).sort(), [
-        storageKeys.account(ACCOUNT),
-        storageKeys.invitation(id1),
-        storageKeys.invitation(id2),
+      // In this order: a storage without transactions (Azure Blob) writes item by item and may stop part-way, and
+      // every prefix of this order is harmless (see persistEventBatch).
+      assert.deepEqual(Object.keys(write.firstCall.args[0]), [
         storageKeys.notification(id1),
         storageKeys.notification(id2),
-      ].sort());
+        storageKeys.invitation(id1),
+        storageKeys.invitation(id2),
+        storageKeys.account(ACCOUNT),
+      ]);
       assert.deepEqual(results.map((r) => [r.record.id, r.created, r.notification?.kind]), [
         [id1, true, 'post'],
         [id2, true, 'post'],

@@ -4,10 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StoreItems } from 'botbuilder';
+import { BlobStorage } from '../../src/store/blob-storage';
 import { MemoryStorage } from '../../src/store/memory-storage';
 import { SqliteStorage } from '../../src/store/sqlite-storage';
 import type { ClosableStorage, ScanStorage } from '../../src/store/storage';
 import type { InvitationUpsert } from '../../src/store/records';
+import { type Azurite, sharedAzurite, uniqueContainerName } from './azurite';
 
 /** Temp directories under os.tmpdir(), removed by cleanup(). */
 export class TempDirs {
@@ -30,13 +32,34 @@ export class TempDirs {
 
 export interface StorageFactory {
   name: string;
+  /**
+   * Whether a multi-item write is all or nothing even against a concurrent writer (a transaction). Azure Blob has
+   * none: it checks every condition first, then writes item by item (see BlobStorage).
+   */
+  atomicWrites: boolean;
+  /** Starts what the storage needs (Azurite); suites call it in `before`. */
+  setUp?(): Promise<void>;
   open(temp: TempDirs): ClosableStorage;
 }
 
+let azurite: Azurite | undefined;
+
 /** Every storage implementation; contract suites run once per entry. */
 export const storageFactories: StorageFactory[] = [
-  { name: 'MemoryStorage', open: () => new MemoryStorage() },
-  { name: 'SqliteStorage', open: (temp) => new SqliteStorage(temp.dbPath()) },
+  { name: 'MemoryStorage', atomicWrites: true, open: () => new MemoryStorage() },
+  { name: 'SqliteStorage', atomicWrites: true, open: (temp) => new SqliteStorage(temp.dbPath()) },
+  {
+    name: 'BlobStorage (Azurite)',
+    atomicWrites: false,
+    setUp: async () => {
+      azurite = await sharedAzurite();
+    },
+    // A fresh container per test (created on first use); a small listing page so scans page even in small tests.
+    open: () => {
+      if (!azurite) throw new Error('BlobStorage factory: setUp() has not run');
+      return new BlobStorage(azurite.containerClient(uniqueContainerName()), { listPageSize: 3 });
+    },
+  },
 ];
 
 /** A clock that only moves when told to. */

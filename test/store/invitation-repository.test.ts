@@ -8,6 +8,7 @@ import { ACCOUNT, HookedStorage, HREF, ManualClock, storageFactories, TempDirs, 
 for (const factory of storageFactories) {
   describe(`InvitationRepository on ${factory.name}`, () => {
     const temp = new TempDirs();
+    before(() => factory.setUp?.());
     let storage: ClosableStorage;
     let hooked: HookedStorage;
     let clock: ManualClock;

@@ -9,6 +9,7 @@ import { HookedStorage, ManualClock, storageFactories, TempDirs } from './helper
 for (const factory of storageFactories) {
   describe(`NotificationQueue on ${factory.name}`, () => {
     const temp = new TempDirs();
+    before(() => factory.setUp?.());
     let storage: ClosableStorage;
     let hooked: HookedStorage;
     let clock: ManualClock;

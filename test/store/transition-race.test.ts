@@ -1,14 +1,17 @@
 // Property: whatever order concurrent storage operations interleave in, competing transitions out of 'pending'
-// on one invitation produce exactly one winner, also with watcher updates racing them and with two SQLite
-// connections (two bot instances) on one file. fast-check's scheduler picks the interleaving.
+// on one invitation produce exactly one winner, also with watcher updates racing them, with two SQLite
+// connections (two bot instances) on one file, and with two BlobStorage instances on one Azurite container.
+// fast-check's scheduler picks the interleaving.
 import assert from 'node:assert/strict';
 import type { StoreItems } from 'botbuilder';
 import fc from 'fast-check';
+import { BlobStorage } from '../../src/store/blob-storage';
 import { InvitationRepository, type TransitionResult } from '../../src/store/invitation-repository';
 import { MemoryStorage } from '../../src/store/memory-storage';
 import type { InvitationState } from '../../src/store/records';
 import { SqliteStorage } from '../../src/store/sqlite-storage';
 import type { ClosableStorage, ScanStorage } from '../../src/store/storage';
+import { sharedAzurite, uniqueContainerName } from './azurite';
 import { HREF, TempDirs, upsertInput } from './helpers';
 
 /** Each storage operation waits for the scheduler's turn, then runs whole: the scheduler decides the interleaving. */
@@ -62,13 +65,24 @@ const scenarioArb = fc.tuple(
   fc.array(opArb.filter((o) => o.type === 'click'), { minLength: 2, maxLength: 4 }),
 );
 
-const setups: { name: string; open(temp: TempDirs): ClosableStorage[] }[] = [
-  { name: 'one MemoryStorage', open: () => [new MemoryStorage()] },
+const setups: { name: string; numRuns: number; open(temp: TempDirs): Promise<ClosableStorage[]> | ClosableStorage[] }[] = [
+  { name: 'one MemoryStorage', numRuns: 150, open: () => [new MemoryStorage()] },
   {
     name: 'two SqliteStorage connections on one file',
+    numRuns: 150,
     open: (temp) => {
       const file = temp.dbPath();
       return [new SqliteStorage(file), new SqliteStorage(file)];
+    },
+  },
+  {
+    // Two bot instances sharing one Azure Blob container (Azurite): the multi-instance deployment.
+    name: 'two BlobStorage instances on one Azurite container',
+    numRuns: 60,
+    open: async () => {
+      const azurite = await sharedAzurite();
+      const container = uniqueContainerName('race');
+      return [new BlobStorage(azurite.containerClient(container)), new BlobStorage(azurite.containerClient(container))];
     },
   },
 ];
@@ -79,8 +93,8 @@ for (const setup of setups) {
     let storages: ClosableStorage[];
     let run = 0;
 
-    before(() => {
-      storages = setup.open(temp);
+    before(async () => {
+      storages = await setup.open(temp);
     });
     after(async () => {
       for (const s of storages) await s.close();
@@ -117,7 +131,7 @@ for (const setup of setups) {
           const stored = await new InvitationRepository(storages[storages.length - 1]).get(record.id);
           assert.equal(stored?.state, finalState);
         }),
-        { numRuns: 150 },
+        { numRuns: setup.numRuns },
       );
     });
   });
