@@ -127,7 +127,7 @@ describe('environment variables: the bot, the template and .env.example agree', 
       assert.deepEqual(config.discovery, { discoveryUrl: 'https://lyncdiscover.contoso.com/' });
       assert.equal(config.auth, 'password');
       assert.equal(config.accountsFile, '/home/site/accounts.json');
-      assert.equal(config.storageUrl, 'sqlite:/home/data/bot.db');
+      assert.match(config.storageUrl, /^blob:https:\/\/st[a-z0-9]+\.blob\.core\.windows\.net\?container=botstate$/);
       assert.equal(config.logLevel, 'info');
     });
 
@@ -160,8 +160,15 @@ describe('environment variables: the bot, the template and .env.example agree', 
       }
     });
 
-    it('the default STORAGE_URL is a SQLite file on the persistent /home share', () => {
-      const storage = appSettings(evaluator()).get('STORAGE_URL');
+    it('the default STORAGE_URL is the created blob container, reached with the managed identity', () => {
+      const ev = evaluator();
+      const storage = appSettings(ev).get('STORAGE_URL');
+      const account = String(ev.variable('storageAccountName'));
+      assert.deepEqual(parseStorageUrl(storage), { kind: 'blob', auth: 'azureCredential', accountUrl: `https://${account}.blob.core.windows.net`, container: 'botstate' });
+    });
+
+    it('an explicit STORAGE_URL parameter wins (e.g. SQLite on the /home share)', () => {
+      const storage = appSettings(evaluator({ storageUrl: 'sqlite:/home/data/bot.db' })).get('STORAGE_URL');
       assert.deepEqual(parseStorageUrl(storage), { kind: 'sqlite', path: '/home/data/bot.db' });
     });
   });
