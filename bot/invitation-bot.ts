@@ -27,7 +27,8 @@ export interface StatusCardData {
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
 export interface BotCards {
-  invitation(record: InvitationRecord): Attachment;
+  /** `notice`: a line for the person who just clicked (shown on the card their click returns). */
+  invitation(record: InvitationRecord, notice?: string): Attachment;
   welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
   help(data: { linkedSip?: string; demo: boolean }): Attachment;
   status(data: StatusCardData): Attachment;
@@ -238,7 +239,6 @@ export class InvitationBot extends TeamsActivityHandler {
     } else {
       await context.sendActivity(MessageFactory.attachment(result.card));
     }
-    if (result.note) await context.sendActivity(result.note);
   }
 
   /**
@@ -267,7 +267,8 @@ export class InvitationBot extends TeamsActivityHandler {
         : result.kind === 'notOffered'
           ? 'This invitation cannot be answered from Teams; answer it in Skype for Business.'
           : undefined;
-    return { ok: true, card: this.services.cards.invitation(current), record: current, note };
+    // The note travels on the card the clicker gets back (an invoke answer has no room for a separate message).
+    return { ok: true, card: this.services.cards.invitation(current, note), record: current, note };
   }
 
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */

@@ -77,6 +77,8 @@ export interface InvitationCardOptions extends TimeOptions {
   canAccept: boolean;
   /** Title of the Accept button (default "Accept"), e.g. "Accept on my phone". Plain text, capped. */
   acceptLabel?: string;
+  /** A one-off line for the person who just clicked, e.g. that Skype for Business could not be reached. */
+  notice?: string;
 }
 
 export const invitationTemplate = defineTemplate<InvitationCardData>('invitation', invitationTemplateJson);
@@ -149,7 +151,7 @@ export function invitationCardData(record: InvitationRecord, options: Invitation
 
   const status = statusOf(record, senderDisplay);
   const showAccept = pending && options.canAccept;
-  const note = pending && !options.canAccept ? answerElsewhereNote(kind) : '';
+  const note = options.notice ? safeText(options.notice, { maxLength: 300 }) : pending && !options.canAccept ? answerElsewhereNote(kind) : '';
 
   return {
     header: {

@@ -169,6 +169,22 @@ describe('InvitationBot: card actions (Action.Execute and Action.Submit)', funct
     assert.equal((await h.admin.get(simId)).actions.length, 0);
   });
 
+  it('the pool cannot be reached: the card the clicker gets back keeps its buttons and says to try again', async () => {
+    const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Unreachable pool' });
+    const posted = await postedCard('Unreachable pool');
+    await h.admin.fault({ kind: 'reset', path: '/accept', method: 'POST', count: 1 });
+    const res = await h.invoke(ALEX, 'accept', { invitationId: record.id, verb: 'accept' }, posted.id);
+    assert.equal(res.body.statusCode, 200);
+    assert.ok(cardHas(res.body.value, 'could not reach Skype for Business'), cardTexts(res.body.value).join(' | '));
+    assert.deepEqual(executeActions(res.body.value).map((a) => a.verb), ['accept', 'decline'], 'the user can try again');
+    assert.equal((await h.repositories.invitations.get(record.id))?.state, 'pending');
+    // The second try goes through.
+    const again = await h.invoke(ALEX, 'accept', { invitationId: record.id, verb: 'accept' }, posted.id);
+    assert.ok(cardHas(again.body.value, 'Accepting') || cardHas(again.body.value, 'Accepted'), cardTexts(again.body.value).join(' | '));
+    await h.recordState(record.id, (r) => r.state === 'connected', 'the second accept to complete');
+    assert.equal((await h.admin.get(simId)).clientAction, 'accept');
+  });
+
   it('a slow pool: the invoke answers within the budget with the in-progress card; the action completes afterwards', async () => {
     const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Slow pool' });
     const posted = await postedCard('Slow pool');

@@ -411,4 +411,13 @@ describe('invitation card', () => {
     renderInvitationCard(input, OPTIONS);
     assert.equal(JSON.stringify(input), before);
   });
+
+  it('shows a one-off notice for the clicker as neutralised text, in place of the answer-elsewhere note', () => {
+    const card = renderInvitationCard(record({ kind: 'audioVideo' }), { ...OPTIONS, canAccept: false, notice: 'Try [again](https://evil.example) <at>x</at>' });
+    const text = visibleText(card);
+    assert.match(text, /Try/);
+    assert.ok(!/\]\(https:/.test(JSON.stringify(card)), 'no markdown link survives');
+    assert.ok(!/Answer this call in Skype for Business/.test(text), 'the notice replaces the standing note');
+    assertParsesCleanly(card);
+  });
 });
