@@ -10,6 +10,8 @@ export interface SenderOptions {
   appId: string;
   /** Minimum time between two sends to one conversation. */
   minIntervalMs?: number;
+  /** Sends per second across all conversations (Teams allows about 50 per app per tenant; older docs say 30). */
+  globalPerSecond?: number;
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
@@ -60,6 +62,9 @@ export class ProactiveSender {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly lastSend = new Map<string, number>();
   private readonly minIntervalMs: number;
+  private readonly globalIntervalMs: number;
+  /** The earliest time the next send of any conversation may start. */
+  private nextGlobalSlot = 0;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffPolicy;
 
@@ -69,6 +74,7 @@ export class ProactiveSender {
     private readonly log: Logger,
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 200;
+    this.globalIntervalMs = 1000 / (options.globalPerSecond ?? 30);
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
   }
@@ -118,6 +124,10 @@ export class ProactiveSender {
       for (let attempt = 0; ; attempt++) {
         const wait = (this.lastSend.get(key) ?? 0) + this.minIntervalMs - Date.now();
         if (wait > 0) await sleep(wait);
+        // Then a slot in the app-wide budget: slots are handed out in order, so conversations share it fairly.
+        const slot = Math.max(Date.now(), this.nextGlobalSlot);
+        this.nextGlobalSlot = slot + this.globalIntervalMs;
+        if (slot > Date.now()) await sleep(slot - Date.now());
         this.lastSend.set(key, Date.now());
         try {
           return await send();

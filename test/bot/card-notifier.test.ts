@@ -252,4 +252,24 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.deepEqual(sent.map((r) => r.body.text), ['m0', 'm1', 'm2'], 'in order');
     for (const gap of gaps(sent)) assert.ok(gap >= 250, `${gap} ms apart`);
   });
+
+  it('shares an app-wide budget across conversations (globalPerSecond)', async () => {
+    w = world();
+    const log = new RecordingLogger();
+    const adapter = localCloudAdapter(log);
+    // When each send starts (sends to different conversations overlap in flight, so arrival times would not show it).
+    const starts: number[] = [];
+    const proceed = adapter.continueConversationAsync.bind(adapter) as (...args: unknown[]) => Promise<void>;
+    (adapter as unknown as { continueConversationAsync: (...args: unknown[]) => Promise<void> }).continueConversationAsync = (...args: unknown[]) => {
+      starts.push(Date.now());
+      return proceed(...args);
+    };
+    const sender = new ProactiveSender(adapter, { appId: '', minIntervalMs: 0, globalPerSecond: 4, random: () => 0.5 }, log);
+    const users = [ALEX, MEGAN];
+    const ids = await settle(clock, Promise.all([0, 1, 2, 3, 4, 5].map((i) => sender.post(reference(users[i % 2]), { type: 'message', text: `g${i}` }))));
+    assert.equal(new Set(ids).size, 6);
+    assert.equal(starts.length, 6);
+    const sorted = [...starts].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i] - sorted[i - 1] >= 250, `two sends started ${sorted[i] - sorted[i - 1]} ms apart with a budget of 4 per second`);
+  });
 });
