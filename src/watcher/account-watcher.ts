@@ -1,19 +1,19 @@
 // Watches one linked Skype for Business account: discovery, application, makeMeAvailable, reportMyActivity and the
-// event channel, recovering from every failure with backoff; each event batch's invitations are persisted before the
-// batch is acknowledged. It also performs the UCWA accept/decline for this account.
+// event channel, recovering from every failure with backoff. Each event batch goes to the account's InvitationBook,
+// which persists it before the batch is acknowledged. It also performs the UCWA accept/decline for this account.
 import { UcwaApplication } from '../ucwa/application';
 import type { TokenProvider } from '../ucwa/auth';
 import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
 import { discover, DiscoveryResult, DiscoveryTarget } from '../ucwa/discovery';
 import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaAuthError, UcwaHttpError, UcwaOriginError } from '../ucwa/errors';
-import { EventBatch, EventChannel } from '../ucwa/event-channel';
+import { EventChannel } from '../ucwa/event-channel';
 import type { HttpTransport } from '../ucwa/http';
-import { InvitationEventReader, InvitationUpdate } from '../ucwa/invitation';
+import type { InvitationUpdate } from '../ucwa/invitation';
 import { redact } from '../ucwa/redact';
 import { Representation, UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import { AccountStatus, InvitationRecord, InvitationState, isTerminalState, PersistedInvitation, Repositories } from '../store';
-import { toUpsert } from './invitation-mapping';
+import { AccountStatus, InvitationRecord, isTerminalState, Repositories } from '../store';
+import { InvitationBook } from './invitation-book';
 
 export interface AccountConfig {
   /** Stable id of the linked account (the store keys by it). */
@@ -78,14 +78,10 @@ export type ActionOutcome =
   | { ok: true }
   | { ok: false; why: 'notOffered' | 'notConnected' | 'refused'; status?: number; reason?: { code: string; subcode?: string; message?: string } };
 
-const OPEN_STATES = ['pending', 'accepting', 'declining', 'inLobby'] as const;
-
 export class AccountWatcher {
   private readonly session: UcwaSession;
   private readonly timing: WatcherTiming;
-  private readonly reader = new InvitationEventReader();
-  /** Records reconcile() ended as 'failed' whose real outcome may still arrive; final ('ended') if the application dies. */
-  private readonly provisional = new Set<string>();
+  private readonly book: InvitationBook;
   private readonly log: Logger;
   private controller?: AbortController;
   private loop?: Promise<void>;
@@ -101,6 +97,7 @@ export class AccountWatcher {
     this.session = new UcwaSession({ transport: deps.transport, tokens: config.tokens, representation: config.representation });
     this.log = deps.logger.child({ account: config.accountId });
     this.status = { accountId: config.accountId, sip: config.sip, state: 'stopped', modalities: [] };
+    this.book = new InvitationBook(config.accountId, this.session, deps.repositories, this.log, (change) => deps.onChange?.(change));
   }
 
   get currentStatus(): AccountStatusView {
@@ -158,8 +155,10 @@ export class AccountWatcher {
           timeoutSeconds: this.timing.pgetTimeoutSeconds,
           backoff: this.timing.backoff,
           random: this.deps.random,
-          onBatch: (batch) => this.persistBatch(batch),
-          onReset: (kind) => this.reconcile(kind),
+          onBatch: async (batch) => {
+            if (await this.book.record(batch)) this.status.lastEventAt = new Date().toISOString();
+          },
+          onReset: (kind) => this.book.reconcile(kind, this.application),
           onRetry: (err, n, delayMs) => {
             this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
             void this.setStatus('reconnecting', err.message);
@@ -179,7 +178,7 @@ export class AccountWatcher {
           this.log.warn('UCWA application gone; creating a new one', { error: e });
           this.application = undefined;
           await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
-          await this.endOrphanedInvitations('The Skype connection was interrupted; this invitation can no longer be answered here.');
+          await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
         } else if (e instanceof RediscoveryNeededError) {
           this.log.warn('discovery must be repeated', { error: e });
           this.discovered = undefined;
@@ -230,7 +229,7 @@ export class AccountWatcher {
     }
     this.status.modalities = app.modalities;
     // Anything still open belongs to a previous application whose links are dead.
-    await this.endOrphanedInvitations('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
+    await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
     await this.saveSession({ applicationHref: app.links.self, eventsHref: app.links.events, poolOrigin: this.discovered.poolOrigin });
     return { app, startHref: app.links.events };
   }
@@ -259,84 +258,7 @@ export class AccountWatcher {
     return timer;
   }
 
-  // --------------------------------------------------------------------------------------- batches and state
-
-  private async persistBatch(batch: EventBatch): Promise<void> {
-    const flat = batch.events.senders.flatMap((s) => s.events.map((event) => ({ senderHref: s.href ? new URL(s.href, batch.url).toString() : undefined, event })));
-    const updates = this.reader.read(flat, batch.url);
-    const now = new Date().toISOString();
-    const persisted: PersistedInvitation[] = updates.length
-      ? await this.deps.repositories.persistEventBatch({ invitations: updates.map((u) => toUpsert(this.config.accountId, u)) })
-      : [];
-    if (flat.length > 0) this.status.lastEventAt = now;
-    // `persisted` has one entry per distinct invitation (first-seen order) and `updates` one per event, so updates[i]
-    // could be another invitation's: report each changed record with the latest update of its own invitation.
-    const latest = new Map(updates.map((u) => [u.invitation.href, u]));
-    for (const p of persisted) {
-      if (p.record.state !== 'failed') this.provisional.delete(p.record.id);
-      const update = latest.get(p.record.invitationHref);
-      if (p.changed && update) this.deps.onChange?.({ accountId: this.config.accountId, update, record: p.record });
-    }
-  }
-
-  /** After resync/resume: events may have been missed, so open invitations whose conversation is gone are ended. */
-  private async reconcile(kind: 'resync' | 'resume'): Promise<void> {
-    this.log.info(`event channel ${kind}: reconciling open invitations`);
-    // After a resync the hrefs stay valid, and the conversation map is still needed to recognise the lobby of an
-    // invitation that started before it. After a resume the server may have closed conversations: forget those, but
-    // keep the ones still active, whose invitations stay open below and can still be accepted into a lobby.
-    const conversations = this.application?.links.conversations;
-    if (!conversations) {
-      if (kind === 'resume') this.reader.reset();
-      return;
-    }
-    const { resource } = await this.session.getResource(conversations, { base: this.application!.links.self });
-    const active = new Set(resource.embeddedAll('conversation').map((c) => new URL(c.href ?? '', conversations).toString()));
-    if (kind === 'resume') this.reader.retainOnly(active);
-    for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
-      const conv = await this.conversationOf(record);
-      // 'failed', not 'ended': the server still knows this invitation, and a resync re-delivers the unacknowledged
-      // batch that carries its real outcome; the store lets a later event refine 'failed', never 'ended'.
-      if (conv && !active.has(conv) && (await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.', 'failed'))) this.provisional.add(record.id);
-    }
-  }
-
-  private async conversationOf(record: InvitationRecord): Promise<string | undefined> {
-    try {
-      const { resource, url } = await this.session.getResource(record.invitationHref);
-      const href = resource.linkHref('conversation');
-      return href ? new URL(href, url).toString() : undefined;
-    } catch (err) {
-      if (err instanceof UcwaHttpError && err.status === 404) return 'gone';
-      return undefined;
-    }
-  }
-
-  private async endOrphanedInvitations(message: string, keepUnder?: string): Promise<void> {
-    // A provisional 'failed' of a dead application will never learn its real outcome: it ends like the open ones.
-    for (const id of [...this.provisional]) {
-      const record = await this.deps.repositories.invitations.get(id);
-      if (record && keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
-      this.provisional.delete(id);
-      if (record?.state === 'failed' && record.outcomeReason?.code === 'ConnectionLost') await this.endInvitation(record, message, 'ended', ['failed']);
-    }
-    for (const record of await this.deps.repositories.invitations.listOpenForAccount(this.config.accountId)) {
-      if (keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
-      await this.endInvitation(record, message);
-    }
-  }
-
-  private async endInvitation(record: InvitationRecord, message: string, state: 'ended' | 'failed' = 'ended', from: readonly InvitationState[] = OPEN_STATES): Promise<boolean> {
-    const result = await this.deps.repositories.invitations.transition(record.id, from, state, { outcomeReason: { code: 'ConnectionLost', message } });
-    if (!result.ok || !result.record) return false;
-    await this.deps.repositories.notifications.enqueue(record.id, result.record.teamsActivityId ? 'update' : 'post');
-    this.deps.onChange?.({
-      accountId: this.config.accountId,
-      update: { event: 'completed', complete: false, invitation: { href: record.invitationHref, kind: record.kind, direction: 'Incoming', importance: record.importance, from: record.from, availableModalities: record.availableModalities, actions: {}, receivedAt: new Date(record.receivedAt) }, outcome: { kind: 'failed', reason: { code: 'ConnectionLost', message } } },
-      record: result.record,
-    });
-    return true;
-  }
+  // --------------------------------------------------------------------------------------------- state
 
   private async setStatus(state: AccountStatus, lastError?: string): Promise<void> {
     const changed = this.status.state !== state || (lastError !== undefined && lastError !== this.status.lastError);
