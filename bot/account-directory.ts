@@ -4,6 +4,8 @@ import { AccessTokenCredential, AzureCredentialTokenProvider, PasswordTokenProvi
 import type { DiscoveryTarget } from '../src/ucwa/discovery';
 import type { AccountConfig } from '../src/watcher';
 import { findLinkedAccount, LinkedAccount } from './accounts';
+import type { Installation } from './installations';
+import type { AccountSource } from './watch-manager';
 
 export interface AccountDirectoryOptions {
   accounts: LinkedAccount[];
@@ -14,18 +16,19 @@ export interface AccountDirectoryOptions {
   credential?: AccessTokenCredential;
 }
 
-export class AccountDirectory {
+/** The accounts file's links (password and azure modes). */
+export class AccountDirectory implements AccountSource {
   constructor(private readonly options: AccountDirectoryOptions) {}
 
   /** The linked account of a Teams user, by Entra object id or UPN. */
-  find(aadObjectId: string, upn: string | undefined): LinkedAccount | undefined {
-    return findLinkedAccount(this.options.accounts, aadObjectId, upn);
+  find(user: Pick<Installation, 'aadObjectId' | 'upn'>): LinkedAccount | undefined {
+    return findLinkedAccount(this.options.accounts, user.aadObjectId, user.upn);
   }
 
   /** The watcher configuration for a Teams user's account. The account id is the user's Entra object id. */
-  watcherConfig(aadObjectId: string, account: LinkedAccount): AccountConfig {
+  watcherConfig(installation: Installation, account: LinkedAccount): AccountConfig {
     return {
-      accountId: aadObjectId.toLowerCase(),
+      accountId: installation.aadObjectId.toLowerCase(),
       sip: account.sip,
       discovery: this.options.discovery,
       tokens: this.tokens(account),

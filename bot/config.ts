@@ -6,6 +6,16 @@ import type { DiscoveryTarget } from '../src/ucwa/discovery';
 
 export type AppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
 export type UcwaAuthMode = 'password' | 'oauth' | 'azure';
+/**
+ * Which token-service call gives the user's UCWA token (oauth mode). The bot cannot ask the token service what kind
+ * of connection it has, so this is configured:
+ * - `connection`: `getUserToken`, the token for the scopes configured on the connection (an Entra ID v2 connection,
+ *   as deployment/azuredeploy.json creates; Skype for Business Server with hybrid modern authentication, where the
+ *   pool's web services resource is the one scope).
+ * - `pool`: `getAadTokens` with the pool origin as the resource, one token per origin (an Azure AD v1 connection;
+ *   Skype for Business Online, where the webdir and webpool hosts are different resources).
+ */
+export type OAuthResourceMode = 'connection' | 'pool';
 
 export interface BotConfig {
   port: number;
@@ -18,6 +28,9 @@ export interface BotConfig {
   auth: UcwaAuthMode;
   accountsFile?: string;
   oauthConnection?: string;
+  oauthResource: OAuthResourceMode;
+  /** botbuilder's `OAuthUrl`: the Bot Framework token service (a regional one, or a local fake in tests). */
+  oauthUrl?: string;
   storageUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -91,9 +104,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   const auth = authRaw as UcwaAuthMode;
   const accountsFile = value(env, 'UCWA_ACCOUNTS_FILE');
   const oauthConnection = value(env, 'UCWA_OAUTH_CONNECTION');
-  // Refused with or without a UCWA target: in demo mode it would otherwise start and show sign-in texts for a mode
-  // that does not exist (the per-user sign-in needs the Azure Bot's token service, not built yet).
-  if (auth === 'oauth') throw new ConfigError('UCWA_AUTH', 'oauth (per-user sign-in) is not available in this version; use password or azure');
+  if (auth === 'oauth') {
+    // The demo signs its simulated users in with passwords: per-user sign-in needs a real pool and token service.
+    if (!discovery) throw new ConfigError('UCWA_AUTH', 'oauth needs UCWA_DISCOVERY_URL or UCWA_DOMAIN (the local demo signs in with passwords)');
+    if (!oauthConnection) throw new ConfigError('UCWA_OAUTH_CONNECTION', 'is required when UCWA_AUTH=oauth (the name of the OAuth connection on the Azure Bot)');
+  }
+  const resourceRaw = (value(env, 'UCWA_OAUTH_RESOURCE') ?? 'connection').toLowerCase();
+  if (resourceRaw !== 'connection' && resourceRaw !== 'pool') throw new ConfigError('UCWA_OAUTH_RESOURCE', 'must be connection or pool');
+  const oauthUrl = value(env, 'OAuthUrl');
+  if (oauthUrl) {
+    let url: URL;
+    try {
+      url = new URL(oauthUrl);
+      assertSecureTransport(url);
+    } catch {
+      throw new ConfigError('OAuthUrl', 'must be an https URL of the Bot Framework token service (plain http only to a loopback address)');
+    }
+    if (url.username || url.password) throw new ConfigError('OAuthUrl', 'must not contain credentials');
+  }
   if (discovery) {
     if (auth === 'password' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=password (a JSON list of linked accounts)');
     if (auth === 'azure' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=azure (it maps Teams users to SIP addresses)');
@@ -105,5 +133,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
 
-  return { port, appId, appType, tenantId, discovery, auth, accountsFile, oauthConnection, storageUrl, logLevel: logLevel as BotConfig['logLevel'] };
+  return { port, appId, appType, tenantId, discovery, auth, accountsFile, oauthConnection, oauthResource: resourceRaw, oauthUrl, storageUrl, logLevel: logLevel as BotConfig['logLevel'] };
 }

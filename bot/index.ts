@@ -18,7 +18,10 @@ import { InvitationBot } from './invitation-bot';
 import { PlaygroundProcess, startPlayground } from './playground';
 import { ProactiveSender } from './proactive-sender';
 import { createBotServer } from './server';
-import { WatchManager } from './watch-manager';
+import { SignInPrompter } from './sign-in-prompter';
+import { SignedInAccounts } from './signed-in-accounts';
+import { UserTokens } from './user-tokens';
+import { AccountSource, WatchManager } from './watch-manager';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
@@ -28,9 +31,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const installations = new InstallationRepository(storage);
   const transport = new NodeHttpTransport();
 
+  const adapter = createAdapter(config, env, log);
+  // oauth mode: the accounts are the users who signed in from the chat; their tokens come from the token service.
+  const userTokens = config.auth === 'oauth' ? new UserTokens(adapter, { appId: config.appId ?? '', connection: config.oauthConnection!, resource: config.oauthResource }) : undefined;
+
   let demo: DemoEnvironment | undefined;
-  let directory: AccountDirectory;
-  if (config.discovery) {
+  let directory: AccountSource;
+  if (config.discovery && userTokens) {
+    directory = new SignedInAccounts(config.discovery, userTokens);
+  } else if (config.discovery) {
     const accounts = loadAccountsFile(config.accountsFile!, env, config.auth === 'azure' ? 'azure' : 'password');
     let credential;
     if (config.auth === 'azure') {
@@ -45,12 +54,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
   const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
   const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
-  const adapter = createAdapter(config, env, log);
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r) => cards.invitation(r), summary: invitationSummary, log });
   supervisor.onChange(() => void notifier.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo });
+  const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
+  prompter?.start();
+  const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
   const server = createBotServer(
     adapter,
     bot,
@@ -92,6 +103,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await demo?.stop();
     transport.close();
     await storage.close();
+    log.info('stopped cleanly');
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());

@@ -12,6 +12,11 @@ export interface Installation {
   active: boolean;
   /** The user said `disconnect`: do not watch until they say `connect`. */
   paused: boolean;
+  /**
+   * UCWA_AUTH=oauth: the user completed the chat sign-in and has not signed out. Only the fact is kept: the tokens
+   * stay in the Bot Framework token service.
+   */
+  signedIn?: boolean;
   updatedAt: string;
 }
 
@@ -33,7 +38,7 @@ export class InstallationRepository {
     return installation;
   }
 
-  /** Stores (or refreshes) the reference; re-activates a removed installation. Keeps `paused`. */
+  /** Stores (or refreshes) the reference; re-activates a removed installation. Keeps `paused` and `signedIn`. */
   async saveReference(aadObjectId: string, reference: Partial<ConversationReference>, who: { upn?: string; name?: string } = {}): Promise<Installation> {
     const existing = await this.get(aadObjectId);
     const installation: Installation = {
@@ -43,13 +48,14 @@ export class InstallationRepository {
       reference,
       active: true,
       paused: existing?.paused ?? false,
+      signedIn: existing?.signedIn,
       updatedAt: new Date().toISOString(),
     };
     await this.write(installation);
     return installation;
   }
 
-  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn'>>): Promise<Installation | undefined> {
+  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn' | 'signedIn'>>): Promise<Installation | undefined> {
     const existing = await this.get(aadObjectId);
     if (!existing) return undefined;
     const next = { ...existing, ...patch, updatedAt: new Date().toISOString() };

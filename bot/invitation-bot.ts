@@ -5,9 +5,12 @@ import {
   AdaptiveCardInvokeResponse,
   AdaptiveCardInvokeValue,
   Attachment,
+  InvokeException,
   MessageFactory,
+  SigninStateVerificationQuery,
   TeamsActivityHandler,
   TeamsInfo,
+  TokenExchangeInvokeRequest,
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from '../src/logger';
@@ -15,6 +18,8 @@ import { InvitationRecord, isInvitationId, Repositories } from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
 import type { CardNotifier } from './card-notifier';
 import type { Installation, InstallationRepository } from './installations';
+import type { SignInPrompter } from './sign-in-prompter';
+import type { UserTokens } from './user-tokens';
 import type { WatchManager } from './watch-manager';
 
 export interface StatusCardData {
@@ -48,6 +53,8 @@ export interface BotServices {
   cards: BotCards;
   log: Logger;
   demo?: DemoHooks;
+  /** UCWA_AUTH=oauth: each user signs in from the chat through the Azure Bot OAuth connection. */
+  signIn?: { tokens: UserTokens; prompter: SignInPrompter };
   /** How long an invoke may wait for UCWA before it answers with the in-progress card (Teams allows a few seconds). */
   invokeBudgetMs?: number;
 }
@@ -179,6 +186,7 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   protected async handleConnect(context: TurnContext): Promise<void> {
+    if (this.services.signIn) return this.connectWithSignIn(context, this.services.signIn.tokens);
     const aad = context.activity.from?.aadObjectId ?? '';
     const installation = await this.services.installations.update(aad, { paused: false });
     const decision = installation ? await this.services.watches.ensure(installation) : 'inactive';
@@ -193,9 +201,66 @@ export class InvitationBot extends TeamsActivityHandler {
 
   protected async handleDisconnect(context: TurnContext): Promise<void> {
     const aad = context.activity.from?.aadObjectId ?? '';
-    await this.services.installations.update(aad, { paused: true });
+    await this.services.installations.update(aad, { paused: true, ...(this.services.signIn ? { signedIn: false } : {}) });
+    // Watching stops first: signing the UCWA application out still needs the user's token.
     await this.services.watches.stop(aad);
+    if (this.services.signIn) {
+      await this.services.signIn.tokens.signOut(context);
+      await context.sendActivity('Signed out: I stopped watching your Skype for Business account and forgot your sign-in. Say "connect" to sign in again.');
+      return;
+    }
     await context.sendActivity('Disconnected: I stopped watching your Skype for Business account. Say "connect" to start again.');
+  }
+
+  // ------------------------------------------------------------------------------------- sign-in (oauth mode)
+
+  /** `connect` in oauth mode: already signed in (the token service has a token) -> watch; else the OAuth card. */
+  protected async connectWithSignIn(context: TurnContext, tokens: UserTokens): Promise<void> {
+    // The sign-in belongs to the user's personal chat: a card in a group would be pressed by the wrong people.
+    if (!context.activity.from?.aadObjectId || !this.isPersonal(context)) return void (await context.sendActivity('Sign in from our personal chat.'));
+    if (await tokens.hasToken(context)) return this.completeSignIn(context);
+    await tokens.sendSignInCard(context, 'Sign in with your work account so that I can watch your Skype for Business account and post your invitations here.');
+  }
+
+  /** `signin/verifyState`: the OAuth card's sign-in finished; the magic code redeems it at the token service. */
+  protected override async handleTeamsSigninVerifyState(context: TurnContext, query: SigninStateVerificationQuery): Promise<void> {
+    const signIn = this.services.signIn;
+    if (!signIn) throw new Error('NotImplemented');
+    await this.rememberUser(context);
+    if (!query?.state || !(await signIn.tokens.hasToken(context, query.state))) {
+      this.services.log.warn('sign-in not completed', { user: context.activity.from?.aadObjectId });
+      await context.sendActivity('That sign-in did not complete. Say "connect" to try again.');
+      throw new InvokeException(404);
+    }
+    await this.completeSignIn(context);
+  }
+
+  /** `signin/tokenExchange` (Teams SSO): 412 tells Teams to fall back to the card's Sign in button. */
+  protected override async handleTeamsSigninTokenExchange(context: TurnContext, value: SigninStateVerificationQuery): Promise<void> {
+    const signIn = this.services.signIn;
+    if (!signIn) throw new Error('NotImplemented');
+    // botbuilder types both sign-in invokes' values alike; this one carries a TokenExchangeInvokeRequest.
+    const query = value as unknown as Partial<TokenExchangeInvokeRequest> | undefined;
+    await this.rememberUser(context);
+    const ok = !!query?.token && query.connectionName === signIn.tokens.connection && (await signIn.tokens.exchange(context, query.token));
+    if (!ok) throw new InvokeException(412, { id: query?.id, connectionName: signIn.tokens.connection, failureDetail: 'The token could not be exchanged.' });
+    await this.completeSignIn(context);
+  }
+
+  /** Signed in: remember it, watch (retrying at once a watcher that was waiting for this), and say so. */
+  protected async completeSignIn(context: TurnContext): Promise<void> {
+    const aad = (context.activity.from?.aadObjectId ?? '').toLowerCase();
+    this.services.signIn?.prompter.reset(aad);
+    const installation = await this.services.installations.update(aad, { signedIn: true, paused: false });
+    const decision = installation ? await this.services.watches.ensure(installation) : 'inactive';
+    if (this.services.supervisor.status(aad)?.state === 'authFailed') this.services.supervisor.retryNow(aad);
+    const sip = this.services.watches.linkedSip(installation, aad);
+    this.services.log.info('user signed in', { user: aad, decision });
+    await context.sendActivity(
+      decision === 'watching'
+        ? `Signed in: I am watching your Skype for Business account ${sip?.slice(4) ?? ''} and will post invitations here.`
+        : 'You are signed in, but I could not find your Teams user name to know your Skype for Business address. Please try again later.',
+    );
   }
 
   protected async handleDemo(context: TurnContext): Promise<void> {

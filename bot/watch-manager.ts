@@ -3,15 +3,23 @@
 import type { Logger } from '../src/logger';
 import type { WatcherSupervisor } from '../src/watcher';
 import type { Repositories } from '../src/store';
-import type { AccountDirectory } from './account-directory';
+import type { AccountConfig } from '../src/watcher';
+import type { LinkedAccount } from './accounts';
 import type { Installation, InstallationRepository } from './installations';
+
+/** Where a Teams user's Skype account comes from: the accounts file, or the user's own sign-in (oauth). */
+export interface AccountSource {
+  /** The user's account, if it is linked (or signed in); `signedIn` matters only to the oauth source. */
+  find(user: Pick<Installation, 'aadObjectId' | 'upn' | 'signedIn'>): LinkedAccount | undefined;
+  watcherConfig(installation: Installation, account: LinkedAccount): AccountConfig;
+}
 
 export type WatchDecision = 'watching' | 'notLinked' | 'paused' | 'inactive';
 
 export class WatchManager {
   constructor(
     private readonly supervisor: WatcherSupervisor,
-    private readonly directory: AccountDirectory,
+    private readonly directory: AccountSource,
     private readonly installations: InstallationRepository,
     private readonly repositories: Repositories,
     private readonly log: Logger,
@@ -27,11 +35,11 @@ export class WatchManager {
   async ensure(installation: Installation): Promise<WatchDecision> {
     if (!installation.active) return 'inactive';
     if (installation.paused) return 'paused';
-    const account = this.directory.find(installation.aadObjectId, installation.upn);
+    const account = this.directory.find(installation);
     if (!account) return 'notLinked';
     if (!this.supervisor.isWatching(installation.aadObjectId)) {
       this.log.info('watching a linked account', { user: installation.aadObjectId });
-      this.supervisor.start(this.directory.watcherConfig(installation.aadObjectId, account));
+      this.supervisor.start(this.directory.watcherConfig(installation, account));
     }
     return 'watching';
   }
@@ -43,6 +51,6 @@ export class WatchManager {
   }
 
   linkedSip(installation: Installation | undefined, aadObjectId: string, upn?: string): string | undefined {
-    return this.directory.find(aadObjectId, upn ?? installation?.upn)?.sip;
+    return this.directory.find({ aadObjectId, upn: upn ?? installation?.upn, signedIn: installation?.signedIn })?.sip;
   }
 }

@@ -84,6 +84,8 @@ export class AccountWatcher {
   private readonly book: InvitationBook;
   private readonly log: Logger;
   private controller?: AbortController;
+  /** Aborted by retryNow() to cut the current backoff wait short. */
+  private wake?: AbortController;
   private loop?: Promise<void>;
   private discovered?: DiscoveryResult;
   private application?: UcwaApplication;
@@ -126,6 +128,11 @@ export class AccountWatcher {
       }
     }
     await this.setStatus('stopped');
+  }
+
+  /** Ends the current backoff wait at once: the cause may be gone (the user has just signed in again). */
+  retryNow(): void {
+    this.wake?.abort();
   }
 
   /**
@@ -193,10 +200,13 @@ export class AccountWatcher {
         if (this.status.state !== 'authFailed') await this.setStatus('reconnecting', e.message);
         const delay = e instanceof ApplicationGoneError && attempt === 0 ? 0 : backoffDelay(policy, attempt, e instanceof UcwaHttpError ? e.retryAfterSeconds : undefined, this.deps.random);
         attempt++;
+        this.wake = new AbortController();
         try {
-          await sleep(delay, signal);
+          await sleep(delay, AbortSignal.any([signal, this.wake.signal]));
         } catch {
-          break;
+          if (signal.aborted) break;
+        } finally {
+          this.wake = undefined;
         }
       } finally {
         if (activity) clearInterval(activity);

@@ -72,6 +72,11 @@ export class WatcherSupervisor {
     await Promise.all([...this.watchers.keys()].map((id) => this.stop(id)));
   }
 
+  /** Retries a failed account now instead of after its backoff (e.g. right after the user signed in again). */
+  retryNow(accountId: string): void {
+    this.watchers.get(accountId)?.retryNow();
+  }
+
   isWatching(accountId: string): boolean {
     return this.watchers.has(accountId);
   }

@@ -86,13 +86,33 @@ describe('bot configuration (loadConfig)', () => {
     }
   });
 
-  it('UCWA_AUTH: known modes only; password and azure need the accounts file; oauth is refused clearly', () => {
+  it('UCWA_AUTH: known modes only; password and azure need the accounts file', () => {
     refuses({ ...UCWA, UCWA_AUTH: 'kerberos' }, 'UCWA_AUTH', /password, oauth or azure/);
     refuses({ UCWA_DISCOVERY_URL: UCWA.UCWA_DISCOVERY_URL }, 'UCWA_ACCOUNTS_FILE', /required when UCWA_AUTH=password/);
     refuses({ UCWA_DISCOVERY_URL: UCWA.UCWA_DISCOVERY_URL, UCWA_AUTH: 'azure' }, 'UCWA_ACCOUNTS_FILE', /required when UCWA_AUTH=azure/);
-    refuses({ ...UCWA, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb' }, 'UCWA_AUTH', /not available/);
+  });
+
+  it('UCWA_AUTH=oauth: needs the OAuth connection and a UCWA target, not an accounts file', () => {
+    const target = { UCWA_DISCOVERY_URL: UCWA.UCWA_DISCOVERY_URL };
+    const oauth = loadConfig({ ...target, UCWA_AUTH: 'OAuth', UCWA_OAUTH_CONNECTION: ' sfb-connection ' });
+    assert.equal(oauth.auth, 'oauth');
+    assert.equal(oauth.oauthConnection, 'sfb-connection');
+    assert.equal(oauth.accountsFile, undefined);
+    assert.equal(oauth.oauthResource, 'connection', 'getUserToken (the connection\'s own scopes) by default');
+    assert.equal(oauth.oauthUrl, undefined);
+    const perPool = loadConfig({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', UCWA_OAUTH_RESOURCE: 'Pool', OAuthUrl: 'https://europe.token.botframework.com' });
+    assert.equal(perPool.oauthResource, 'pool');
+    assert.equal(perPool.oauthUrl, 'https://europe.token.botframework.com');
+    assert.equal(loadConfig({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', OAuthUrl: 'http://127.0.0.1:9000' }).oauthUrl, 'http://127.0.0.1:9000');
+
+    refuses({ ...target, UCWA_AUTH: 'oauth' }, 'UCWA_OAUTH_CONNECTION', /required when UCWA_AUTH=oauth/);
+    refuses({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: '   ' }, 'UCWA_OAUTH_CONNECTION', /required/);
     // Without a UCWA target the bot would run the demo while claiming a sign-in mode it cannot offer.
-    refuses({ UCWA_AUTH: 'OAuth' }, 'UCWA_AUTH', /not available/);
+    refuses({ UCWA_AUTH: 'OAuth', UCWA_OAUTH_CONNECTION: 'sfb' }, 'UCWA_AUTH', /needs UCWA_DISCOVERY_URL or UCWA_DOMAIN/);
+    refuses({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', UCWA_OAUTH_RESOURCE: 'graph' }, 'UCWA_OAUTH_RESOURCE', /connection or pool/);
+    refuses({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', OAuthUrl: 'http://token.example.com' }, 'OAuthUrl', /https/);
+    refuses({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', OAuthUrl: 'not a url' }, 'OAuthUrl', /https URL/);
+    refuses({ ...target, UCWA_AUTH: 'oauth', UCWA_OAUTH_CONNECTION: 'sfb', OAuthUrl: `https://u:${URL_PASSWORD}@token.example.com` }, 'OAuthUrl', /credentials/);
   });
 
   it('STORAGE_URL: a bad value is refused without echoing an account key', () => {
@@ -129,6 +149,7 @@ describe('bot start-up with a bad configuration (node dist/bot/index.js)', funct
     { env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: BOT_SECRET, MicrosoftAppType: 'SingleTenant' }, variable: 'MicrosoftAppTenantId' },
     { env: { STORAGE_URL: `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${ACCOUNT_KEY}` }, variable: 'STORAGE_URL' },
     { env: { PORT: 'eighty' }, variable: 'PORT' },
+    { env: { UCWA_DISCOVERY_URL: 'https://lyncdiscover.contoso.com', UCWA_AUTH: 'oauth' }, variable: 'UCWA_OAUTH_CONNECTION' },
   ];
 
   it('exits non-zero with exactly one stderr line naming the variable, and no secret', async () => {

@@ -182,6 +182,8 @@ export interface ScriptedResponse {
  */
 export class FakeConnector extends EventEmitter {
   readonly requests: ConnectorRequest[] = [];
+  /** Members that `GET /v3/conversations/{id}/members/{memberId}` (TeamsInfo.getMember) knows, by member id. */
+  readonly members = new Map<string, Json>();
   private readonly script: Array<{ kind: 'post' | 'update' | 'any'; response: ScriptedResponse }> = [];
   private nextId = 1;
 
@@ -239,6 +241,13 @@ export class FakeConnector extends EventEmitter {
     req.on('data', (d: Buffer) => (raw += d.toString()));
     req.on('end', () => {
       const at = Date.now();
+      const member = /^\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(req.url ?? '');
+      if (req.method === 'GET' && member) {
+        const known = this.members.get(decodeURIComponent(member[1]));
+        res.writeHead(known ? 200 : 404, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(known ?? { error: { code: 'MemberNotFoundInConversation', message: 'no such member' } }));
+        return;
+      }
       const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?\/?(?:\?.*)?$/.exec(req.url ?? '');
       const kind = req.method === 'PUT' ? 'update' : req.method === 'POST' ? 'post' : undefined;
       if (!m || !kind || (kind === 'update' && !m[2])) {

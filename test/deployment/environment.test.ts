@@ -25,6 +25,8 @@ const OPTIONAL: Record<string, string> = {
   DEMO_SIMULATOR_PORT: 'local demo only: read when no UCWA discovery is configured, and the template always sets UCWA_DISCOVERY_URL or UCWA_DOMAIN',
   DEMO_PLAYGROUND: 'local demo only (Agents Playground), see DEMO_SIMULATOR_PORT',
   DEMO_PLAYGROUND_PORT: 'local demo only (Agents Playground), see DEMO_SIMULATOR_PORT',
+  UCWA_OAUTH_RESOURCE: 'oauth mode only; the default (connection: getUserToken) fits the Entra ID v2 connection the template creates; pool (getAadTokens per pool origin) is for an Azure AD v1 connection made by hand',
+  OAuthUrl: "botbuilder's token service endpoint; the default (https://token.botframework.com) is right unless the Azure Bot uses a regional token service; tests point it at a fake",
 };
 
 /** Reads whose variable name is computed at run time, by file and expression, with where the names come from. */
