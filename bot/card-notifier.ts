@@ -4,7 +4,7 @@ import { Activity, Attachment, MessageFactory } from 'botbuilder';
 import type { Logger } from '../src/logger';
 import type { InvitationRecord, PendingNotification, Repositories } from '../src/store';
 import type { InstallationRepository } from './installations';
-import { ActivityGoneError, DeliveryBlockedError, ProactiveSender } from './proactive-sender';
+import { ActivityGoneError, DeliveryBlockedError, ProactiveSender, SenderClosedError } from './proactive-sender';
 
 export interface NotifierDeps {
   repositories: Repositories;
@@ -21,11 +21,13 @@ export class CardNotifier {
   private draining?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(private readonly deps: NotifierDeps) {}
 
   /** Something changed: drain soon. Calls while a drain runs fold into one more pass. */
   kick(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.draining) {
       this.again = true;
       return this.draining;
@@ -54,17 +56,29 @@ export class CardNotifier {
     void this.kick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops draining. Sends still waiting (spacing, throttling backoff) are dropped and stay pending in the store for
+   * the next start; a request already on the wire gets up to `graceMs` to finish, so that its card id is stored.
+   */
+  async stop(graceMs = 3_000): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.draining;
+    this.deps.sender.close();
+    if (!this.draining) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.draining, grace]);
+    clearTimeout(timer);
   }
 
   private async drainOnce(): Promise<void> {
     const pending = await this.deps.repositories.notifications.pending();
     for (const n of pending) {
+      if (this.stopped) return;
       try {
         await this.deliver(n);
       } catch (err) {
+        if (err instanceof SenderClosedError) return;
         // Left pending: the next pass tries again.
         this.deps.log.warn('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
       }

@@ -25,6 +25,14 @@ export class DeliveryBlockedError extends Error {
   }
 }
 
+/** The sender was closed (the bot is shutting down): nothing was sent; the notification stays pending. */
+export class SenderClosedError extends Error {
+  override readonly name = 'SenderClosedError';
+  constructor() {
+    super('the Teams sender is closed');
+  }
+}
+
 /** The activity to update no longer exists (deleted by the user or expired). */
 export class ActivityGoneError extends Error {
   override readonly name = 'ActivityGoneError';
@@ -67,6 +75,7 @@ export class ProactiveSender {
   private nextGlobalSlot = 0;
   private readonly maxAttempts: number;
   private readonly backoff: BackoffPolicy;
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly adapter: CloudAdapter,
@@ -77,6 +86,14 @@ export class ProactiveSender {
     this.globalIntervalMs = 1000 / (options.globalPerSecond ?? 30);
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
+  }
+
+  /**
+   * Stops sending: waits (spacing, budget, backoff) end at once and every send not yet on the wire fails with
+   * SenderClosedError. A request already on the wire is left to finish.
+   */
+  close(): void {
+    this.closing.abort();
   }
 
   /** Posts an activity; returns its id. */
@@ -120,14 +137,17 @@ export class ProactiveSender {
   /** One send at a time per conversation, spaced, with retries. */
   private serial<T>(reference: Partial<ConversationReference>, send: () => Promise<T>, isUpdate = false): Promise<T> {
     const key = reference.conversation?.id ?? '';
+    const signal = this.closing.signal;
+    const pause = (ms: number) => sleep(ms, signal).catch(() => undefined);
     const run = async (): Promise<T> => {
       for (let attempt = 0; ; attempt++) {
         const wait = (this.lastSend.get(key) ?? 0) + this.minIntervalMs - Date.now();
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await pause(wait);
         // Then a slot in the app-wide budget: slots are handed out in order, so conversations share it fairly.
         const slot = Math.max(Date.now(), this.nextGlobalSlot);
         this.nextGlobalSlot = slot + this.globalIntervalMs;
-        if (slot > Date.now()) await sleep(slot - Date.now());
+        if (slot > Date.now()) await pause(slot - Date.now());
+        if (signal.aborted) throw new SenderClosedError();
         this.lastSend.set(key, Date.now());
         try {
           return await send();
@@ -140,7 +160,7 @@ export class ProactiveSender {
           if (!transient || attempt + 1 >= this.maxAttempts) throw err;
           const delay = backoffDelay(this.backoff, attempt, retryAfterOf(err), this.options.random);
           this.log.warn('Teams send failed; retrying', { status, code, attempt: attempt + 1, delayMs: delay });
-          await sleep(delay);
+          await pause(delay);
         }
       }
     };

@@ -197,6 +197,44 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.equal(connector.posts().length, 1);
   });
 
+  it('stop() while Teams throttles: the waiting sends are dropped, stay pending, and the next start delivers them', async () => {
+    w = world();
+    await installed();
+    await invitation('First while throttled');
+    await invitation('Second while throttled');
+    connector.respondNext('post', { status: 429, headers: { 'Retry-After': '60' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } }, 50);
+    const draining = w.notifier.kick();
+    // Run until the sender itself waits out a Retry-After (the SDK's own retry layer has given up by then).
+    for (let i = 0; !w.log.has('warn', 'Teams send failed; retrying'); i++) {
+      assert.ok(i < 20_000, 'the sender never started waiting');
+      await new Promise<void>((r) => setImmediate(r));
+      if (!w.log.has('warn', 'Teams send failed; retrying') && clock.countTimers() > 0) clock.next();
+    }
+    const sentBeforeStop = connector.requests.length;
+    const stoppedAt = Date.now();
+    await settle(clock, w.notifier.stop());
+    await settle(clock, draining);
+    assert.ok(Date.now() - stoppedAt < 60_000, 'stop did not wait out the 60 s Retry-After');
+    assert.equal(connector.requests.length, sentBeforeStop, 'nothing was sent after stop');
+    assert.equal((await w.repositories.notifications.pending()).length, 2, 'both cards are still owed');
+    assert.ok(!w.log.has('warn', 'could not deliver an invitation card'), 'a shutdown is not a delivery failure');
+    await settle(clock, w.notifier.kick());
+    assert.equal(connector.requests.length, sentBeforeStop, 'a stopped notifier does not drain');
+
+    connector.reset();
+    const restarted = new CardNotifier({
+      repositories: w.repositories,
+      installations: w.installations,
+      sender: new ProactiveSender(localCloudAdapter(w.log), { appId: '', minIntervalMs: 200, random: () => 0.5 }, w.log),
+      renderCard: (r) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r),
+      summary: invitationSummary,
+      log: w.log,
+    });
+    await settle(clock, restarted.kick());
+    assert.equal(connector.posts().length, 2, 'the next start posts both cards');
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+  });
+
   it('403 (the user blocked or removed the bot): the installation is marked inactive and the notification completed', async () => {
     w = world();
     await installed();
