@@ -87,7 +87,7 @@ describe('environment variables: the bot, the template and .env.example agree', 
   });
 
   it('every variable the bot reads is set by the template or optional with a reason', () => {
-    for (const scenario of [{}, { skypeDiscovery: 'contoso.com', ucwaAuth: 'azure' }]) {
+    for (const scenario of [{}, { skypeDiscovery: 'contoso.com', ucwaAuth: 'azure' }, { ucwaAuth: 'oauth', createOAuthConnection: true, oauthClientId: '22222222-3333-4444-8555-666666666666', oauthClientSecret: 'x' }]) {
       const settings = appSettings(evaluator(scenario));
       for (const name of readNames) {
         assert.ok(settings.has(name) || name in OPTIONAL, `${name} (read at ${firstRead(name)}) is neither set by deployment/azuredeploy.json nor listed as optional`);
@@ -138,6 +138,20 @@ describe('environment variables: the bot, the template and .env.example agree', 
       assert.deepEqual(config.discovery, { domain: 'contoso.com' });
       assert.equal(config.auth, 'azure');
       assert.equal(config.logLevel, 'debug');
+    });
+
+    it('oauth mode with the OAuth connection the template creates', () => {
+      const config = loadConfig(
+        appServiceEnv({ skypeDiscovery: 'https://lyncdiscover.contoso.com', ucwaAuth: 'oauth', createOAuthConnection: true, oauthClientId: '22222222-3333-4444-8555-666666666666', oauthClientSecret: 'x' }),
+      );
+      assert.equal(config.auth, 'oauth');
+      assert.equal(config.oauthConnection, 'SkypeForBusiness');
+      assert.equal(config.oauthResource, 'connection');
+    });
+
+    it('oauth mode with a connection made by hand: the template still names it', () => {
+      const config = loadConfig(appServiceEnv({ skypeDiscovery: 'contoso.com', ucwaAuth: 'oauth', oauthConnectionName: 'SfbByHand' }));
+      assert.equal(config.oauthConnection, 'SfbByHand');
     });
 
     it('passwords named by passwordEnv in the accounts file resolve from the Key Vault reference settings', () => {
