@@ -3,6 +3,7 @@
 // Retry-After, a connection reset mid-answer, malformed and HTML bodies, and an answer slower than the client waits.
 import assert from 'node:assert/strict';
 import { PasswordTokenProvider } from '../../src/ucwa/auth';
+import { MAX_RETRY_AFTER_MS } from '../../src/ucwa/backoff';
 import { UcwaHttpError, UcwaNetworkError } from '../../src/ucwa/errors';
 import { EventChannel } from '../../src/ucwa/event-channel';
 import { UcwaParseError } from '../../src/ucwa/resource';
@@ -229,6 +230,29 @@ describe('UCWA event channel over HTTP', () => {
     const log = (await admin.requests({ since, path: '/events' })).slice(0, 5);
     assert.deepEqual(log.map((r) => r.status), [429, 500, 503, 503, 200]);
     assert.equal(new Set(log.map((r) => r.path)).size, 1, 'the same URL every time');
+  });
+
+  it('a Retry-After of a day is cut to minutes: the channel comes back before the pool reaps the application', async () => {
+    const sim = await sims.start();
+    const admin = new Admin(sim);
+    const { session, app } = await connect(sim);
+    await admin.fault({ kind: 'status', path: '/events', status: 503, retryAfter: 86_400, count: 1 });
+    const waits: number[] = [];
+    const run = runChannel(session, app.links.events, {
+      random: () => 0.5,
+      backoff: { baseMs: 5, maxMs: 50 },
+      sleep: async (ms) => {
+        waits.push(ms);
+        await shortWait(1);
+      },
+    });
+    try {
+      await run.batches.waitFor((b) => b.length > 0, 'the first batch');
+    } finally {
+      await run.stop();
+    }
+    assert.equal((run.retries[0].error as UcwaHttpError).retryAfterSeconds, 86_400, 'the header was read as sent');
+    assert.deepEqual(waits, [MAX_RETRY_AFTER_MS]);
   });
 
   for (const representation of REPRESENTATIONS) {
