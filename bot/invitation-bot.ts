@@ -278,7 +278,14 @@ export class InvitationBot extends TeamsActivityHandler {
     const action = invokeValue?.action;
     const data = (action?.data ?? {}) as Record<string, unknown>;
     const verb = action?.verb ?? (data.verb as string | undefined);
-    const result = await this.cardAction(context, verb, data.invitationId);
+    let result: CardActionResult;
+    try {
+      result = await this.cardAction(context, verb, data.invitationId);
+    } catch (error) {
+      // Without an answer Teams waits out the invoke and says only "something went wrong"; say that it can be retried.
+      this.services.log.error('card action failed', { error: error as Error, verb, user: context.activity.from?.aadObjectId });
+      return { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError', message: 'Something went wrong on my side. Please try again.' } as never };
+    }
     if (!result.ok) {
       return { statusCode: result.status, type: 'application/vnd.microsoft.error', value: { code: result.code, message: result.message } as never };
     }

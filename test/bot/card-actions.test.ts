@@ -185,6 +185,32 @@ describe('InvitationBot: card actions (Action.Execute and Action.Submit)', funct
     assert.equal((await h.admin.get(simId)).clientAction, 'accept');
   });
 
+  it('the store fails during a click: an error answer that says to try again, nothing called, and the retry works', async () => {
+    const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Storage hiccup on click' });
+    const posted = await postedCard('Storage hiccup on click');
+    const repo = h.repositories.invitations;
+    const get = repo.get.bind(repo);
+    repo.get = async () => {
+      throw new Error('SQLITE_BUSY: database is locked');
+    };
+    let res;
+    try {
+      res = await h.invoke(ALEX, 'accept', { invitationId: record.id, verb: 'accept' }, posted.id);
+    } finally {
+      repo.get = get;
+    }
+    assert.equal(res.status, 500, 'answered by the bot, not left to time out');
+    assert.equal(res.body.statusCode, 500);
+    assert.equal(res.body.type, ERROR);
+    assert.match(String((res.body.value as { message: string }).message), /try again/);
+    assert.doesNotMatch(JSON.stringify(res.body), /SQLITE/, 'no internals in the answer');
+    assert.ok(h.log.has('error', 'card action failed'));
+    assert.equal((await h.admin.get(simId)).clientAction, null, 'nothing reached the pool');
+    const again = await h.invoke(ALEX, 'accept', { invitationId: record.id, verb: 'accept' }, posted.id);
+    assert.equal(again.body.statusCode, 200);
+    await h.recordState(record.id, (r) => r.state === 'connected', 'the retried accept to complete');
+  });
+
   it('a slow pool: the invoke answers within the budget with the in-progress card; the action completes afterwards', async () => {
     const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Slow pool' });
     const posted = await postedCard('Slow pool');
