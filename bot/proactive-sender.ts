@@ -66,6 +66,18 @@ function errorCodeOf(err: unknown): string | undefined {
   return e?.body?.error?.code ?? (typeof e?.code === 'string' ? e.code : undefined);
 }
 
+/**
+ * The connector client's HTTP pipeline (@azure/core-rest-pipeline) retries 429, 5xx and resets three times on its own.
+ * Under this sender's retries that multiplied the requests (up to 4 x 6 for one card) and hid throttling from the
+ * app-wide budget, so the pipeline's retry policy is taken out: this sender is the one retry layer. The client is
+ * made afresh for every turn, so only proactive sends are affected. If botbuilder's internals change shape, this
+ * does nothing and the two layers simply stack again.
+ */
+function withoutSdkRetries(connectorClient: unknown): void {
+  const pipeline = (connectorClient as { client?: { pipeline?: { removePolicy?(options: { name: string }): unknown } } } | undefined)?.client?.pipeline;
+  pipeline?.removePolicy?.({ name: 'defaultRetryPolicy' });
+}
+
 export class ProactiveSender {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly lastSend = new Map<string, number>();
@@ -125,6 +137,7 @@ export class ProactiveSender {
   private async inConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     let failure: { error: unknown } | undefined;
     await this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      withoutSdkRetries(context.turnState.get(this.adapter.ConnectorClientKey));
       try {
         await logic(context);
       } catch (error) {
