@@ -112,8 +112,13 @@ export class CardNotifier {
       }
     } catch (err) {
       if (!(err instanceof DeliveryBlockedError)) throw err;
+      const conversation = installation.reference.conversation?.id;
+      if (!(await installations.deactivateConversation(record.accountId, conversation))) {
+        // The user reinstalled meanwhile: deliver again, to the new conversation.
+        this.deps.log.info('Teams refused delivery to a conversation the user has left; trying the current one', { user: record.accountId, status: err.status });
+        return;
+      }
       this.deps.log.warn('Teams refused delivery; installation marked inactive', { user: record.accountId, status: err.status, code: err.code });
-      await installations.update(record.accountId, { active: false });
     }
     await done();
   }

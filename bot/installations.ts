@@ -1,7 +1,7 @@
 // Where the bot is installed: one record per Teams user (keyed by Entra object id) with the conversation reference
 // the bot needs to post proactively, whether the installation is active, and whether the user asked to stop watching.
 import type { ConversationReference } from 'botbuilder';
-import type { ScanStorage } from '../src/store';
+import { ETagConflictError, type ScanStorage } from '../src/store';
 
 export interface Installation {
   aadObjectId: string;
@@ -61,6 +61,24 @@ export class InstallationRepository {
     const next = { ...existing, ...patch, updatedAt: new Date().toISOString() };
     await this.write(next);
     return next;
+  }
+
+  /**
+   * Teams refused a send to `conversationId`: marks the installation inactive, unless it has meanwhile moved to
+   * another conversation (a reinstall, a new client) or changed under us; then the refusal is about a conversation
+   * that no longer matters, and false is returned.
+   */
+  async deactivateConversation(aadObjectId: string, conversationId: string | undefined): Promise<boolean> {
+    const key = this.key(aadObjectId);
+    const item = (await this.storage.read([key]))[key] as (Installation & { eTag?: string }) | undefined;
+    if (!item || item.reference.conversation?.id !== conversationId) return false;
+    try {
+      await this.storage.write({ [key]: { ...item, active: false, updatedAt: new Date().toISOString() } });
+      return true;
+    } catch (err) {
+      if (err instanceof ETagConflictError) return false;
+      throw err;
+    }
   }
 
   async list(): Promise<Installation[]> {

@@ -253,6 +253,27 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.equal(connector.requests.length, 1);
   });
 
+  it('a refusal for a conversation the user left while the send was in flight: the reinstall stays active and gets the card', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Sent during a reinstall');
+    const newChat = { id: `a:personal-new-${ALEX.aadObjectId}`, conversationType: 'personal', isGroup: false, name: '' };
+    connector.respondNext('post', {
+      status: 404,
+      body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } },
+      meanwhile: async () => void (await w.installations.saveReference(ALEX.aadObjectId, { ...reference(ALEX), conversation: newChat })),
+    });
+    await drain();
+    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, true, 'the fresh installation is not deactivated');
+    assert.equal((await w.repositories.notifications.pending()).length, 1, 'the card is still owed');
+    await drain();
+    const posted = connector.posts();
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].conversationId, newChat.id, 'delivered to the conversation the user has now');
+    assert.equal((await w.repositories.invitations.get(record.id))?.conversationId, newChat.id);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+  });
+
   it('404 on update (the card is gone): posts the card again and stores the new activity id', async () => {
     w = world();
     await installed();

@@ -173,6 +173,8 @@ export interface ScriptedResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Runs before the answer goes out: something that happens while the request is in flight. */
+  meanwhile?: () => Promise<void>;
 }
 
 /**
@@ -239,7 +241,7 @@ export class FakeConnector extends EventEmitter {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
+    req.on('end', async () => {
       const at = Date.now();
       const member = /^\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(req.url ?? '');
       if (req.method === 'GET' && member) {
@@ -267,6 +269,7 @@ export class FakeConnector extends EventEmitter {
       const scripted = i >= 0 ? this.script.splice(i, 1)[0].response : undefined;
       const request: ConnectorRequest = { kind, conversationId, activityId, body, at, status: scripted?.status ?? (kind === 'post' ? 201 : 200) };
       if (scripted) {
+        await scripted.meanwhile?.();
         res.writeHead(scripted.status, { 'Content-Type': 'application/json', ...scripted.headers });
         res.end(JSON.stringify(scripted.body ?? { error: { code: 'Scripted', message: `scripted ${scripted.status}` } }));
       } else {
