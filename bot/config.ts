@@ -33,6 +33,21 @@ export interface BotConfig {
   oauthUrl?: string;
   storageUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Where the HTTP server listens. Without an app id nothing authenticates the callers of /api/messages (anyone could
+   * act as any user), so the bot then listens on the loopback interface only; with one, on all interfaces.
+   */
+  listenHost?: string;
+  /** The local demo's settings; present only when no Skype for Business is configured. */
+  demo?: DemoConfig;
+}
+
+export interface DemoConfig {
+  /** The in-process UCWA simulator's port (0 = any free port). */
+  simulatorPort: number;
+  /** Whether to start Microsoft 365 Agents Playground (DEMO_PLAYGROUND=off leaves it to you). */
+  playground: boolean;
+  playgroundPort: number;
 }
 
 export class ConfigError extends Error {
@@ -56,9 +71,7 @@ function value(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
-  const portRaw = value(env, 'PORT') ?? '3978';
-  const port = Number(portRaw);
-  if (!/^\d+$/.test(portRaw) || port < 1 || port > 65535) throw new ConfigError('PORT', `must be a port number 1-65535, got "${portRaw.slice(0, 20)}"`);
+  const port = portValue(env, 'PORT', 3978, false);
 
   const appId = value(env, 'MicrosoftAppId');
   if (appId && !GUID.test(appId)) throw new ConfigError('MicrosoftAppId', 'must be a GUID (the bot\'s application or managed identity client id)');
@@ -127,11 +140,48 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
     if (auth === 'azure' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=azure (it maps Teams users to SIP addresses)');
   }
 
-  const storageUrl = value(env, 'STORAGE_URL') ?? 'sqlite:./data/bot.db';
+  let demo: DemoConfig | undefined;
+  if (!discovery) {
+    const playgroundRaw = (value(env, 'DEMO_PLAYGROUND') ?? 'on').toLowerCase();
+    if (playgroundRaw !== 'on' && playgroundRaw !== 'off') throw new ConfigError('DEMO_PLAYGROUND', 'must be on or off');
+    demo = {
+      simulatorPort: portValue(env, 'DEMO_SIMULATOR_PORT', 0, true),
+      playground: playgroundRaw === 'on',
+      playgroundPort: portValue(env, 'DEMO_PLAYGROUND_PORT', 56150, false),
+    };
+  }
+
+  // The demo's chat lives in Agents Playground, whose conversations do not survive it: nothing worth keeping.
+  const storageUrl = value(env, 'STORAGE_URL') ?? (demo ? 'memory:' : 'sqlite:./data/bot.db');
   parseStorageUrl(storageUrl); // throws a one-line STORAGE_URL error
 
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
 
-  return { port, appId, appType, tenantId, discovery, auth, accountsFile, oauthConnection, oauthResource: resourceRaw, oauthUrl, storageUrl, logLevel: logLevel as BotConfig['logLevel'] };
+  return {
+    port,
+    appId,
+    appType,
+    tenantId,
+    discovery,
+    auth,
+    accountsFile,
+    oauthConnection,
+    oauthResource: resourceRaw,
+    oauthUrl,
+    storageUrl,
+    logLevel: logLevel as BotConfig['logLevel'],
+    listenHost: appId ? undefined : '127.0.0.1',
+    demo,
+  };
+}
+
+function portValue(env: NodeJS.ProcessEnv, name: string, fallback: number, allowAny: boolean): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535 || (port === 0 && !allowAny)) {
+    throw new ConfigError(name, `must be a port number ${allowAny ? '0-65535 (0: any free port)' : '1-65535'}, got "${raw.slice(0, 20)}"`);
+  }
+  return port;
 }

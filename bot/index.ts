@@ -2,6 +2,7 @@
 // server. With no Skype for Business configured it runs the local demo (simulator + Agents Playground).
 // First, before restify is loaded: keeps its known DEP0111 warning out of the start-up output.
 import './process-warnings';
+import { existsSync } from 'node:fs';
 import { JsonLogger } from '../src/logger';
 import { createRepositories, openStorage, StorageConfigError } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
@@ -15,8 +16,9 @@ import { ConfigError, loadConfig } from './config';
 import { DemoEnvironment } from './demo';
 import { InstallationRepository } from './installations';
 import { InvitationBot } from './invitation-bot';
-import { PlaygroundProcess, startPlayground } from './playground';
+import { PlaygroundProcess, portInUse, startPlayground } from './playground';
 import { ProactiveSender } from './proactive-sender';
+import { BotReadiness } from './readiness';
 import { createBotServer } from './server';
 import { SignInPrompter } from './sign-in-prompter';
 import { SignedInAccounts } from './signed-in-accounts';
@@ -26,6 +28,9 @@ import { AccountSource, WatchManager } from './watch-manager';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   const log = new JsonLogger(config.logLevel);
+  if (config.demo?.playground && (await portInUse(config.demo.playgroundPort))) {
+    throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one (or DEMO_PLAYGROUND=off)`);
+  }
   const storage = await openStorage(config.storageUrl);
   const repositories = createRepositories(storage);
   const installations = new InstallationRepository(storage);
@@ -48,7 +53,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     }
     directory = new AccountDirectory({ accounts, discovery: config.discovery, auth: config.auth === 'azure' ? 'azure' : 'password', transport, credential });
   } else {
-    demo = await DemoEnvironment.start(Number(env.DEMO_SIMULATOR_PORT ?? 0));
+    demo = await DemoEnvironment.start(config.demo?.simulatorPort ?? 0);
     directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
   }
 
@@ -62,38 +67,35 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   prompter?.start();
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
-  const server = createBotServer(
-    adapter,
-    bot,
-    async () => {
-      await storage.read(['sfb/readiness-probe']);
-      return { ready: true, checks: { storage: 'ok', watcher: `${supervisor.statuses().filter((s) => s.state === 'connected').length}/${supervisor.statuses().length} connected` } };
-    },
-    log,
-  );
+  const readiness = new BotReadiness(storage, supervisor);
+  const server = createBotServer(adapter, bot, () => readiness.check(), log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, () => resolve());
+    server.listen(config.port, config.listenHost, () => resolve());
   });
-  log.info('bot listening', { port: config.port, mode: demo ? 'demo' : 'ucwa' });
+  log.info('bot listening', { port: config.port, host: config.listenHost ?? 'all interfaces', mode: demo ? 'demo' : 'ucwa' });
+  if (!config.appId && !demo) log.warn('no MicrosoftAppId: requests are not authenticated, so the bot listens on the loopback interface only');
   notifier.start();
   const watching = await watches.startAll();
+  readiness.phase = 'running';
   log.info('watching linked accounts', { accounts: watching });
 
   let playground: PlaygroundProcess | undefined;
-  if (demo && env.DEMO_PLAYGROUND !== 'off') {
-    playground = startPlayground(config.port, Number(env.DEMO_PLAYGROUND_PORT ?? 56150));
-    console.log(
-      playground
-        ? `\nDemo running. Open ${playground.url} to chat with the bot as Alex Wilber.\nSay "demo" (or press the button on the welcome card) to receive Skype invitations. Ctrl-C stops everything.\n`
-        : `\nDemo running without Agents Playground (not installed). Point a Bot Framework client at http://127.0.0.1:${config.port}/api/messages.\n`,
-    );
+  if (demo && config.demo?.playground) {
+    playground = startPlayground(config.port, config.demo.playgroundPort);
+    if (playground) {
+      await playground.ready();
+      console.log(`\nDemo running. Open ${playground.url} to chat with the bot as Alex Wilber.\nSay "demo" (or press the button on the welcome card) to receive Skype invitations. Ctrl-C stops everything.\n`);
+    } else {
+      console.log(`\nDemo running without Agents Playground (not installed). Point a Bot Framework client at http://127.0.0.1:${config.port}/api/messages.\n`);
+    }
   }
 
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
+    readiness.phase = 'stopping';
     log.info('shutting down');
     server.close();
     await notifier.stop();
@@ -110,7 +112,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   process.once('SIGTERM', () => void shutdown());
 }
 
+/** Settings from a `.env` file in the working directory (see .env.example); the real environment wins. */
+function loadDotEnv(): void {
+  if (!existsSync('.env')) return;
+  try {
+    process.loadEnvFile('.env');
+  } catch (err) {
+    console.error(`Configuration error: .env: cannot be read (${(err as Error).message.split('\n')[0]})`);
+    process.exit(1);
+  }
+}
+
 if (require.main === module) {
+  loadDotEnv();
   main().catch((err: Error) => {
     // Bad configuration: one line that names the variable, nothing else.
     if (err instanceof ConfigError || err instanceof StorageConfigError) console.error(`Configuration error: ${err.message}`);

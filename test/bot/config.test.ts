@@ -1,6 +1,9 @@
 // loadConfig: every bad value stops start-up with one line that names the variable and never repeats a secret; and
 // the real entry point (node dist/bot/index.js) says exactly that one line on stderr and exits non-zero.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../bot/config';
 import { BOT_ENTRY as ENTRY, runNode } from './helpers';
@@ -37,8 +40,10 @@ describe('bot configuration (loadConfig)', () => {
     assert.equal(local.port, 3978);
     assert.equal(local.appId, undefined);
     assert.equal(local.discovery, undefined);
-    assert.equal(local.storageUrl, 'sqlite:./data/bot.db');
+    assert.equal(local.storageUrl, 'memory:', 'the demo keeps nothing: its playground chats do not survive it');
     assert.equal(local.logLevel, 'info');
+    assert.deepEqual(local.demo, { simulatorPort: 0, playground: true, playgroundPort: 56150 });
+    assert.equal(local.listenHost, '127.0.0.1', 'unauthenticated: loopback only');
 
     const single = loadConfig({ PORT: '8080', MicrosoftAppId: APP_ID, MicrosoftAppPassword: BOT_SECRET, MicrosoftAppType: 'singletenant', MicrosoftAppTenantId: TENANT_ID, ...UCWA, STORAGE_URL: 'memory:', LOG_LEVEL: 'DEBUG' });
     assert.equal(single.port, 8080);
@@ -48,6 +53,10 @@ describe('bot configuration (loadConfig)', () => {
     assert.equal(single.auth, 'password');
     assert.equal(single.logLevel, 'debug');
     assert.ok(!JSON.stringify(single).includes(BOT_SECRET), 'the app password is not kept in the config object');
+    assert.equal(single.demo, undefined);
+    assert.equal(single.listenHost, undefined, 'authenticated: all interfaces');
+    assert.equal(loadConfig(UCWA).storageUrl, 'sqlite:./data/bot.db', 'the real bot keeps its state on disk by default');
+    assert.equal(loadConfig(UCWA).listenHost, '127.0.0.1', 'a real pool without a bot identity: still loopback only');
 
     const msi = loadConfig({ MicrosoftAppId: APP_ID, MicrosoftAppType: 'UserAssignedMSI', MicrosoftAppTenantId: TENANT_ID, UCWA_DOMAIN: 'Contoso.COM', UCWA_AUTH: 'azure', UCWA_ACCOUNTS_FILE: '/a.json' });
     assert.equal(msi.appType, 'UserAssignedMSI');
@@ -125,6 +134,15 @@ describe('bot configuration (loadConfig)', () => {
     refuses({ STORAGE_URL: `https://acct.blob.core.windows.net/?sig=${ACCOUNT_KEY}` }, 'STORAGE_URL', /scheme/);
   });
 
+  it('the demo settings: ports (0 = any for the simulator) and DEMO_PLAYGROUND on/off', () => {
+    assert.deepEqual(loadConfig({ DEMO_SIMULATOR_PORT: '8081', DEMO_PLAYGROUND: 'OFF', DEMO_PLAYGROUND_PORT: '56999' }).demo, { simulatorPort: 8081, playground: false, playgroundPort: 56999 });
+    assert.throws(() => loadConfig({ DEMO_SIMULATOR_PORT: 'abc' }), /^ConfigError: DEMO_SIMULATOR_PORT: must be a port number 0-65535/);
+    assert.throws(() => loadConfig({ DEMO_PLAYGROUND_PORT: '0' }), /^ConfigError: DEMO_PLAYGROUND_PORT: must be a port number 1-65535/);
+    assert.throws(() => loadConfig({ DEMO_PLAYGROUND_PORT: '70000' }), /^ConfigError: DEMO_PLAYGROUND_PORT/);
+    assert.throws(() => loadConfig({ DEMO_PLAYGROUND: 'maybe' }), /^ConfigError: DEMO_PLAYGROUND: must be on or off/);
+    assert.equal(loadConfig({ ...UCWA, DEMO_SIMULATOR_PORT: 'abc' }).demo, undefined, 'ignored outside the demo');
+  });
+
   it('LOG_LEVEL must be debug, info, warn or error', () => {
     refuses({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn or error/);
     assert.equal(loadConfig({ LOG_LEVEL: ' Warn ' }).logLevel, 'warn');
@@ -149,6 +167,8 @@ describe('bot start-up with a bad configuration (node dist/bot/index.js)', funct
     { env: { MicrosoftAppId: APP_ID, MicrosoftAppPassword: BOT_SECRET, MicrosoftAppType: 'SingleTenant' }, variable: 'MicrosoftAppTenantId' },
     { env: { STORAGE_URL: `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${ACCOUNT_KEY}` }, variable: 'STORAGE_URL' },
     { env: { PORT: 'eighty' }, variable: 'PORT' },
+    { env: { DEMO_SIMULATOR_PORT: 'abc' }, variable: 'DEMO_SIMULATOR_PORT' },
+    { env: { DEMO_PLAYGROUND_PORT: 'abc' }, variable: 'DEMO_PLAYGROUND_PORT' },
     { env: { UCWA_DISCOVERY_URL: 'https://lyncdiscover.contoso.com', UCWA_AUTH: 'oauth' }, variable: 'UCWA_OAUTH_CONNECTION' },
   ];
 
@@ -163,6 +183,30 @@ describe('bot start-up with a bad configuration (node dist/bot/index.js)', funct
       for (const s of SECRETS) assert.ok(!(run.stderr + run.stdout).includes(s), `${variable}: a secret was printed`);
       assert.equal(run.stdout, '', `${variable}: nothing on stdout`);
     });
+  });
+
+  it('reads a .env file in the working directory; the real environment wins over it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dotenv-'));
+    writeFileSync(path.join(dir, '.env'), ['# a comment', 'PORT=eighty', 'LOG_LEVEL=loud', ''].join('\n'));
+    const fromFile = await runNode([ENTRY], {}, 15_000, dir);
+    assert.notEqual(fromFile.code, 0);
+    assert.match(fromFile.stderr, /^Configuration error: PORT: .*"eighty"/, 'PORT came from .env');
+    const realWins = await runNode([ENTRY], { PORT: '3999' }, 15_000, dir);
+    assert.notEqual(realWins.code, 0);
+    assert.match(realWins.stderr, /^Configuration error: LOG_LEVEL: /, 'PORT from the environment was used; LOG_LEVEL still from .env');
+  });
+
+  it('a demo playground port already in use is named, instead of the playground moving elsewhere unnoticed', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const run = await runNode([ENTRY], { PORT: '3999', DEMO_PLAYGROUND_PORT: String(port) });
+      assert.notEqual(run.code, 0);
+      assert.deepEqual(lines(run.stderr), [`Configuration error: DEMO_PLAYGROUND_PORT: port ${port} is in use; choose a free one (or DEMO_PLAYGROUND=off)`]);
+    } finally {
+      busy.close();
+    }
   });
 
   it('restify\'s known DEP0111 warning is silenced; other warnings still print', async () => {

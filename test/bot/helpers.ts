@@ -101,9 +101,9 @@ export interface Run {
 /** The compiled entry point, run as a process. */
 export const BOT_ENTRY = path.resolve(__dirname, '../../bot/index.js');
 
-export function runNode(args: string[], env: Record<string, string>, timeoutMs = 15_000): Promise<Run> {
+export function runNode(args: string[], env: Record<string, string>, timeoutMs = 15_000, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
