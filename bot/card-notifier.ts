@@ -10,8 +10,8 @@ export interface NotifierDeps {
   repositories: Repositories;
   installations: InstallationRepository;
   sender: ProactiveSender;
-  /** The invitation card for a record, as it should look now. */
-  renderCard(record: InvitationRecord): Attachment;
+  /** The invitation card for a record, as it should look now, with times in the user's zone when known. */
+  renderCard(record: InvitationRecord, timeZone?: string): Attachment;
   /** One line for the Teams notification feed. */
   summary(record: InvitationRecord): string;
   log: Logger;
@@ -95,7 +95,7 @@ export class CardNotifier {
       this.deps.log.info('invitation for a user without an active installation; card not sent', { invitation: record.id });
       return void (await done());
     }
-    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record)), summary: this.deps.summary(record) };
+    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, installation.timeZone)), summary: this.deps.summary(record) };
     try {
       if (record.teamsActivityId) {
         try {

@@ -17,6 +17,8 @@ export interface Installation {
    * stay in the Bot Framework token service.
    */
   signedIn?: boolean;
+  /** The user's IANA time zone as Teams last reported it (activity.localTimezone), for the times on cards. */
+  timeZone?: string;
   updatedAt: string;
 }
 
@@ -39,7 +41,7 @@ export class InstallationRepository {
   }
 
   /** Stores (or refreshes) the reference; re-activates a removed installation. Keeps `paused` and `signedIn`. */
-  async saveReference(aadObjectId: string, reference: Partial<ConversationReference>, who: { upn?: string; name?: string } = {}): Promise<Installation> {
+  async saveReference(aadObjectId: string, reference: Partial<ConversationReference>, who: { upn?: string; name?: string; timeZone?: string } = {}): Promise<Installation> {
     const existing = await this.get(aadObjectId);
     const installation: Installation = {
       aadObjectId: aadObjectId.toLowerCase(),
@@ -49,6 +51,7 @@ export class InstallationRepository {
       active: true,
       paused: existing?.paused ?? false,
       signedIn: existing?.signedIn,
+      timeZone: who.timeZone ?? existing?.timeZone,
       updatedAt: new Date().toISOString(),
     };
     await this.write(installation);

@@ -32,8 +32,11 @@ export interface StatusCardData {
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
 export interface BotCards {
-  /** `notice`: a line for the person who just clicked (shown on the card their click returns). */
-  invitation(record: InvitationRecord, notice?: string): Attachment;
+  /**
+   * `notice`: a line for the person who just clicked (shown on the card their click returns); `timeZone`: the user's
+   * IANA zone (Teams' localTimezone) for the times on the card.
+   */
+  invitation(record: InvitationRecord, options?: { notice?: string; timeZone?: string }): Attachment;
   welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
   help(data: { linkedSip?: string; demo: boolean }): Attachment;
   status(data: StatusCardData): Attachment;
@@ -90,6 +93,8 @@ export class InvitationBot extends TeamsActivityHandler {
     const installation = await this.rememberUser(context);
     if (!installation) return;
     const decision = await this.services.watches.ensure(installation);
+    // An app upgrade (add-upgrade) refreshes the reference quietly: the user has had the welcome already.
+    if (context.activity.action === 'add-upgrade') return;
     const linkedSip = decision === 'notLinked' ? undefined : this.services.watches.linkedSip(installation, installation.aadObjectId);
     await context.sendActivity(MessageFactory.attachment(this.services.cards.welcome({ linkedSip, demo: !!this.services.demo })));
   }
@@ -122,7 +127,7 @@ export class InvitationBot extends TeamsActivityHandler {
         this.services.log.warn('could not look up the user principal name', { user: aad, error: err as Error });
       }
     }
-    return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name });
+    return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name, timeZone: context.activity.localTimezone });
   }
 
   private isPersonal(context: TurnContext): boolean {
@@ -340,7 +345,8 @@ export class InvitationBot extends TeamsActivityHandler {
           ? 'This invitation cannot be answered from Teams; answer it in Skype for Business.'
           : undefined;
     // The note travels on the card the clicker gets back (an invoke answer has no room for a separate message).
-    return { ok: true, card: this.services.cards.invitation(current, note), record: current, note };
+    const timeZone = context.activity.localTimezone ?? (await this.services.installations.get(record.accountId))?.timeZone;
+    return { ok: true, card: this.services.cards.invitation(current, { notice: note, timeZone }), record: current, note };
   }
 
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */

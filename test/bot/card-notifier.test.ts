@@ -79,7 +79,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     const log = new RecordingLogger();
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 200, random: () => 0.5, ...options }, log);
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: () => undefined });
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r) => cards.invitation(r), summary: invitationSummary, log });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
     return { connector, repositories, installations, sender, notifier, log };
   }
 
@@ -137,6 +137,20 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
 
     await drain();
     assert.equal(connector.requests.length, 3, 'nothing pending, nothing sent');
+  });
+
+  it("shows times in the user's own time zone (as Teams last reported it), in UTC when unknown", async () => {
+    w = world();
+    await w.installations.saveReference(ALEX.aadObjectId, reference(ALEX), { timeZone: 'Asia/Kolkata' });
+    await w.installations.saveReference(MEGAN.aadObjectId, reference(MEGAN));
+    await invitation('In Alex zone');
+    await invitation('In Megan zone', MEGAN);
+    await drain();
+    const card = (subject: string) => cardOf(connector.posts().find((p) => cardHas(cardOf(p.body), subject))!.body);
+    // Received at 09:00 UTC: 14:30 in India.
+    assert.ok(cardHas(card('In Alex zone'), '14:30'), 'Alex sees his local time');
+    assert.ok(!cardHas(card('In Alex zone'), '09:00'));
+    assert.ok(cardHas(card('In Megan zone'), '09:00 UTC'), 'no zone known: UTC, and it says so');
   });
 
   it('429 with Retry-After: waits as long as Teams asks, then delivers', async () => {
@@ -227,7 +241,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
       repositories: w.repositories,
       installations: w.installations,
       sender: new ProactiveSender(localCloudAdapter(w.log), { appId: '', minIntervalMs: 200, random: () => 0.5 }, w.log),
-      renderCard: (r) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r),
+      renderCard: (r, timeZone) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, { timeZone }),
       summary: invitationSummary,
       log: w.log,
     });

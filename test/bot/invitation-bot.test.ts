@@ -70,6 +70,17 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
     });
 
+    it('an app upgrade (add-upgrade) refreshes the reference and the time zone quietly: no second welcome', async () => {
+      const upgradedChat = { ...h.personalChat(ALEX), id: `${h.personalChat(ALEX).id}-after-upgrade` };
+      const replies = await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'add-upgrade', conversation: upgradedChat, localTimezone: 'Europe/Berlin' }));
+      assert.deepEqual(replies.filter((a) => a.type === 'message'), [], 'nothing said');
+      const installation = await h.installations.get(ALEX.aadObjectId);
+      assert.equal(installation?.reference.conversation?.id, upgradedChat.id);
+      assert.equal(installation?.timeZone, 'Europe/Berlin');
+      assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
+      await h.install(ALEX); // back to the usual chat for the tests that follow
+    });
+
     it('remove deactivates the installation and stops the watcher; install again re-activates', async () => {
       await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove' }));
       assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, false);
