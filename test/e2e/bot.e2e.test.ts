@@ -54,6 +54,10 @@ class SimAdmin {
   async get(id: string): Promise<{ state: string; clientAction: string | null; declineReason?: string; actions: Array<{ action: string; status: number }> }> {
     return (await fetch(`${this.sim.origin}/_sim/invitations/${id}`)).json() as never;
   }
+  /** Requests the pool received, by method and path fragment. */
+  async requests(method: string, fragment: string): Promise<Array<{ method: string; path: string; status: number }>> {
+    return (await fetch(`${this.sim.origin}/_sim/requests?method=${method}&path=${encodeURIComponent(fragment)}`)).json() as never;
+  }
   async act(id: string, verb: 'cancel' | 'admit' | 'deny' | 'answer-elsewhere'): Promise<void> {
     const res = await fetch(`${this.sim.origin}/_sim/invitations/${id}/${verb}`, { method: 'POST' });
     assert.equal(res.status, 200, `${verb}: ${await res.text()}`);
@@ -199,6 +203,9 @@ describe('end to end: bot process + UCWA simulator + Agents Playground', functio
       }),
     });
     const body = (await res.json()) as { statusCode?: number; type?: string };
+    // (Through the playground, as in Teams, a user outside the chat cannot press it at all: 400 UserNotFound.)
+    const viaPlayground = await pg.invoke('accept', accept.data, activityId, megan.id);
+    assert.equal((viaPlayground.body as { code?: string }).code, 'UserNotFound');
     assert.equal(body.statusCode, 403);
     assert.equal(body.type, 'application/vnd.microsoft.error');
     const s = await admin.get(id);
@@ -206,12 +213,23 @@ describe('end to end: bot process + UCWA simulator + Agents Playground', functio
     assert.equal(s.state, 'ringing');
   });
 
-  it('a forged invitation id is refused', async () => {
+  it('a forged invitation id is refused with an error answer, and nothing reaches the pool', async () => {
     const { id: activityId } = await cardWith('E2E budget review');
-    const res = await pg.invoke('accept', { invitationId: 'AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB', verb: 'accept' }, activityId);
-    assert.notEqual(res.status, 200);
-    const bad = await pg.invoke('accept', { invitationId: 'https://evil.example/accept', verb: 'accept' }, activityId);
-    assert.notEqual(bad.status, 200);
+    const before = (await admin.requests('POST', '/accept')).length;
+    // The playground passes the bot's error answer on as a 502 with the bot's own answer inside.
+    const botAnswer = (res: { status: number; body: unknown }) => {
+      const inner = (res.body as { innerHttpError?: { statusCode: number; body: { type: string; value: { code: string } } } }).innerHttpError;
+      assert.ok(inner, `an error answer from the bot: ${JSON.stringify(res)}`);
+      assert.equal(inner.body.type, 'application/vnd.microsoft.error');
+      return { status: inner.statusCode, code: inner.body.value.code };
+    };
+    const unknown = await pg.invoke('accept', { invitationId: 'AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB', verb: 'accept' }, activityId);
+    assert.deepEqual(botAnswer(unknown), { status: 404, code: 'NotFound' });
+    const url = await pg.invoke('accept', { invitationId: 'https://evil.example/accept', verb: 'accept' }, activityId);
+    assert.deepEqual(botAnswer(url), { status: 400, code: 'BadRequest' });
+    const verb = await pg.invoke('transfer', { invitationId: 'AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBB', verb: 'transfer' }, activityId);
+    assert.deepEqual(botAnswer(verb), { status: 400, code: 'BadRequest' });
+    assert.equal((await admin.requests('POST', '/accept')).length, before, 'no accept reached the pool');
   });
 
   it('an audio/video call is answered on the configured phone', async () => {
@@ -237,6 +255,15 @@ describe('end to end: bot process + UCWA simulator + Agents Playground', functio
     assert.ok(activityId);
     assert.equal(postsOf('E2E before the crash'), 1, 'the card from before the crash was not posted again');
     assert.equal(postsOf('E2E during the crash'), 1);
+  });
+
+  it('Ctrl-C signs the account out: the bot deletes its UCWA application and exits 0', async () => {
+    const code = await bot.stop();
+    assert.equal(code, 0, bot.log.slice(-2000));
+    const deletes = await admin.requests('DELETE', '/applications/');
+    assert.ok(deletes.some((r) => r.status === 204), `the application was deleted at the pool: ${JSON.stringify(deletes)}`);
+    const apps = (await (await fetch(`${sim.origin}/_sim/applications?user=${ALEX}`)).json()) as unknown[];
+    assert.deepEqual(apps, [], 'no application left behind');
   });
 
   it('never logs the password or a token', () => {

@@ -73,5 +73,8 @@ describe('npm start with nothing configured: the local demo', function () {
     assert.match(output, /shutting down/);
     assert.match(output, /"message":"stopped cleanly"/, output.slice(-2000));
     assert.doesNotMatch(output, /could not delete the UCWA application/);
+    const closed = async (url: string) => fetch(url, { signal: AbortSignal.timeout(2_000) }).then(() => false, () => true);
+    assert.ok(await closed(`${base}/`), 'the playground is gone');
+    assert.ok(await closed(`http://127.0.0.1:${botPort}/healthz`), 'the bot is gone');
   });
 });
