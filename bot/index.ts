@@ -13,6 +13,7 @@ import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
 import { ConfigError, loadConfig } from './config';
+import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
 import { InstallationRepository } from './installations';
 import { InvitationBot } from './invitation-bot';
@@ -66,6 +67,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
+  const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
+  notices.start();
   const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
   const readiness = new BotReadiness(storage, supervisor);
   const server = createBotServer(adapter, bot, () => readiness.check(), log);
@@ -98,6 +101,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     readiness.phase = 'stopping';
     log.info('shutting down');
     server.close();
+    await notices.stop();
     await notifier.stop();
     // Deletes every UCWA application: the accounts sign out cleanly.
     await supervisor.stopAll();

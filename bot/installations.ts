@@ -3,6 +3,9 @@
 import type { ConversationReference } from 'botbuilder';
 import { ETagConflictError, type ScanStorage } from '../src/store';
 
+/** What the user was last told about their Skype connection being down (cleared when it is back). */
+export type ConnectionNotice = 'authFailed' | 'unreachable';
+
 export interface Installation {
   aadObjectId: string;
   upn?: string;
@@ -19,6 +22,7 @@ export interface Installation {
   signedIn?: boolean;
   /** The user's IANA time zone as Teams last reported it (activity.localTimezone), for the times on cards. */
   timeZone?: string;
+  connectionNotice?: ConnectionNotice;
   updatedAt: string;
 }
 
@@ -52,13 +56,14 @@ export class InstallationRepository {
       paused: existing?.paused ?? false,
       signedIn: existing?.signedIn,
       timeZone: who.timeZone ?? existing?.timeZone,
+      connectionNotice: existing?.connectionNotice,
       updatedAt: new Date().toISOString(),
     };
     await this.write(installation);
     return installation;
   }
 
-  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn' | 'signedIn'>>): Promise<Installation | undefined> {
+  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn' | 'signedIn' | 'connectionNotice'>>): Promise<Installation | undefined> {
     const existing = await this.get(aadObjectId);
     if (!existing) return undefined;
     const next = { ...existing, ...patch, updatedAt: new Date().toISOString() };
