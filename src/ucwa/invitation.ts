@@ -105,12 +105,18 @@ export function readInvitation(resource: UcwaResource, kind: InvitationKind, bas
     onlineMeetingUri: resource.string('onlineMeetingUri'),
     availableModalities: resource.stringArray('availableModalities') ?? [],
     conversationHref: abs(resource.linkHref('conversation')),
-    actions: {
-      accept: abs(resource.linkHref('accept')),
-      decline: abs(resource.linkHref('decline')),
-      acceptWithPhoneAudio: abs(resource.linkHref('acceptWithPhoneAudio')),
-    },
+    actions: offeredActions(resource, base),
     receivedAt,
+  };
+}
+
+/** The action links an invitation resource offers (absolute); the pool offers them only while the invitation rings. */
+export function offeredActions(resource: UcwaResource, base: URL): InvitationActions {
+  const abs = (href: string | undefined) => (href === undefined ? undefined : new URL(href, base).toString());
+  return {
+    accept: abs(resource.linkHref('accept')),
+    decline: abs(resource.linkHref('decline')),
+    acceptWithPhoneAudio: abs(resource.linkHref('acceptWithPhoneAudio')),
   };
 }
 

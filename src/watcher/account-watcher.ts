@@ -72,7 +72,12 @@ export interface WatcherDeps {
   onChange?(change: InvitationChange): void;
   onStatus?(status: AccountStatusView): void;
   random?: () => number;
+  /** When this process started (default: when the watcher was made); older accepting/declining records are a lost click's. */
+  startedAt?: Date;
 }
+
+/** Rounds of checking lost clicks with the pool per connection before leaving them for the next connection. */
+const RECOVERY_ROUNDS = 5;
 
 export type ActionOutcome =
   | { ok: true }
@@ -87,6 +92,9 @@ export class AccountWatcher {
   /** Aborted by retryNow() to cut the current backoff wait short. */
   private wake?: AbortController;
   private loop?: Promise<void>;
+  /** The running check of clicks an earlier process may have lost (beside the event channel). */
+  private recovery?: Promise<void>;
+  private readonly startedAt: Date;
   private discovered?: DiscoveryResult;
   private application?: UcwaApplication;
   private status: AccountStatusView;
@@ -96,6 +104,7 @@ export class AccountWatcher {
     private readonly deps: WatcherDeps,
   ) {
     this.timing = { ...DEFAULT_TIMING, ...deps.timing };
+    this.startedAt = deps.startedAt ?? new Date();
     this.session = new UcwaSession({ transport: deps.transport, tokens: config.tokens, representation: config.representation });
     this.log = deps.logger.child({ account: config.accountId });
     this.status = { accountId: config.accountId, sip: config.sip, state: 'stopped', modalities: [] };
@@ -116,6 +125,7 @@ export class AccountWatcher {
   async stop(): Promise<void> {
     this.controller?.abort();
     await this.loop;
+    await this.recovery;
     const app = this.application;
     this.application = undefined;
     if (app) {
@@ -142,6 +152,7 @@ export class AccountWatcher {
   async kill(): Promise<void> {
     this.controller?.abort();
     await this.loop;
+    await this.recovery;
     this.application = undefined;
   }
 
@@ -149,15 +160,18 @@ export class AccountWatcher {
 
   private async run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
+    let noted = false;
     while (!signal.aborted) {
       // A refused sign-in stays authFailed while it is retried (no flapping to reconnecting and back each time).
       if (this.status.state !== 'authFailed') await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
+      noted ||= await this.noteInterruptedActions();
       let activity: NodeJS.Timeout | undefined;
       try {
         const { app, startHref } = await this.connect(signal);
         activity = this.startActivityReports(app, signal);
         await this.setStatus('connected', undefined);
         attempt = 0;
+        this.startRecovery(signal);
         const channel = new EventChannel(this.session, startHref, {
           timeoutSeconds: this.timing.pgetTimeoutSeconds,
           backoff: this.timing.backoff,
@@ -255,6 +269,45 @@ export class AccountWatcher {
       if (isAbortError(err)) throw err;
       this.log.info('stored UCWA application not usable; creating a new one', { error: err as Error });
       return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ lost clicks
+
+  /**
+   * Before the run's first event batch, which would rewrite the records and hide how old their click is. False when
+   * the store failed: the next attempt looks again (a record written since then is this process's and not taken).
+   */
+  private async noteInterruptedActions(): Promise<boolean> {
+    try {
+      await this.book.noteInterruptedActions(this.startedAt);
+      return true;
+    } catch (err) {
+      this.log.warn('could not look for interrupted clicks', { error: err as Error });
+      return false;
+    }
+  }
+
+  /** Checks the noted clicks with the pool beside the event channel (a slow pool must not hold the events back). */
+  private startRecovery(signal: AbortSignal): void {
+    if (this.recovery || !this.book.hasInterruptedActions) return;
+    this.recovery = this.recoverInterruptedActions(signal).finally(() => (this.recovery = undefined));
+  }
+
+  /** A few rounds with backoff; what still has no answer is asked again at the next connection. Never throws. */
+  private async recoverInterruptedActions(signal: AbortSignal): Promise<void> {
+    try {
+      for (let round = 0; ; round++) {
+        const remaining = await this.book.recoverInterruptedActions(signal);
+        if (remaining === 0) return;
+        if (round + 1 >= RECOVERY_ROUNDS) {
+          this.log.warn('interrupted clicks still unchecked; asking again at the next connection', { remaining });
+          return;
+        }
+        await sleep(backoffDelay(this.timing.backoff, round, undefined, this.deps.random), signal);
+      }
+    } catch (err) {
+      if (!isAbortError(err)) this.log.warn('checking interrupted clicks failed; asking again at the next connection', { error: err as Error });
     }
   }
 

@@ -1,10 +1,11 @@
 // The invitations of one account as the event channel reports them: each batch is turned into invitation records
 // and pending cards and persisted before the batch is acknowledged; after a resync or resume, or when the application
-// dies, the invitations that can no longer be answered are ended so no card keeps offering a dead Accept.
+// dies, the invitations that can no longer be answered are ended so no card keeps offering a dead Accept; and a click
+// that a previous process moved to accepting/declining but never delivered to the pool is opened again.
 import type { UcwaApplication } from '../ucwa/application';
-import { UcwaHttpError } from '../ucwa/errors';
+import { isAbortError, UcwaHttpError, UcwaOriginError } from '../ucwa/errors';
 import type { EventBatch } from '../ucwa/event-channel';
-import { InvitationEventReader } from '../ucwa/invitation';
+import { InvitationActions, InvitationEventReader, InvitationUpdate, offeredActions, Outcome } from '../ucwa/invitation';
 import type { UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
 import type { InvitationRecord, InvitationState, PersistedInvitation, Repositories } from '../store';
@@ -13,10 +14,39 @@ import { toUpsert } from './invitation-mapping';
 
 const OPEN_STATES = ['pending', 'accepting', 'declining', 'inLobby'] as const;
 
+/** The states of a click between the eTag-guarded move and the pool's answer (see WatcherSupervisor.act). */
+type ActingState = 'accepting' | 'declining';
+
+/** Why a noted click is not reopened, by what the pool said. */
+const LEFT_AS_IT_IS: Record<'movedOn' | 'gone' | 'unusable', string> = {
+  movedOn: 'an interrupted click reached Skype (or the invitation moved on); its events tell the outcome',
+  gone: 'the invitation of an interrupted click is gone; left to the end handling',
+  unusable: 'the invitation of an interrupted click is not on the pool; left as it is',
+};
+
+function isActing(state: InvitationState): state is ActingState {
+  return state === 'accepting' || state === 'declining';
+}
+
+/** What the pool says about an invitation whose click may have been lost. */
+type PoolView =
+  /** Still ringing with its action links: the click never reached the pool. */
+  | { kind: 'stillOffered'; actions: InvitationActions }
+  /** No action offered any more: the click landed, or the invitation went on; its events tell how. */
+  | { kind: 'movedOn' }
+  /** 404/410: the invitation (or its application) is gone; the end/orphan handling owns it. */
+  | { kind: 'gone' }
+  /** Its href is not on the pool: it can never be asked. */
+  | { kind: 'unusable' }
+  /** No answer (5xx, network, sign-in): ask again later. */
+  | { kind: 'unknown' };
+
 export class InvitationBook {
   private readonly reader = new InvitationEventReader();
   /** Records reconcile() ended as 'failed' whose real outcome may still arrive; final ('ended') if the application dies. */
   private readonly provisional = new Set<string>();
+  /** Clicks a previous process left accepting/declining (id -> that state), to check with the pool once connected. */
+  private readonly interrupted = new Map<string, ActingState>();
 
   constructor(
     private readonly accountId: string,
@@ -96,11 +126,85 @@ export class InvitationBook {
     const result = await this.repositories.invitations.transition(record.id, from, state, { outcomeReason: { code: 'ConnectionLost', message } });
     if (!result.ok || !result.record) return false;
     await this.repositories.notifications.enqueue(record.id, result.record.teamsActivityId ? 'update' : 'post');
-    this.onChange({
-      accountId: this.accountId,
-      update: { event: 'completed', complete: false, invitation: { href: record.invitationHref, kind: record.kind, direction: 'Incoming', importance: record.importance, from: record.from, availableModalities: record.availableModalities, actions: {}, receivedAt: new Date(record.receivedAt) }, outcome: { kind: 'failed', reason: { code: 'ConnectionLost', message } } },
-      record: result.record,
-    });
+    this.onChange({ accountId: this.accountId, update: ownUpdate(record, 'completed', { kind: 'failed', reason: { code: 'ConnectionLost', message } }), record: result.record });
     return true;
   }
+
+  // ------------------------------------------------------------------------------------- interrupted clicks
+
+  /**
+   * Notes this account's records still accepting/declining from before `startedAt` (when this process started):
+   * no click of this process can be working on them, so their POST may have died with an earlier process. Call it
+   * before the first event batch, which would otherwise be the last writer of a record.
+   */
+  async noteInterruptedActions(startedAt: Date): Promise<void> {
+    for (const record of await this.repositories.invitations.listOpenForAccount(this.accountId)) {
+      // Strictly before: a click of this very process in the same millisecond must never be taken for a lost one.
+      if (isActing(record.state) && Date.parse(record.updatedAt) < startedAt.getTime()) this.interrupted.set(record.id, record.state);
+    }
+  }
+
+  get hasInterruptedActions(): boolean {
+    return this.interrupted.size > 0;
+  }
+
+  /**
+   * Asks the pool about each noted click (the session only calls hrefs on the pool's origins). A click that never
+   * reached the pool goes back to pending, with its card queued, so the user can press again; whatever else the pool
+   * says is left to the events and the end handling. Returns how many must be asked again (no answer this time).
+   */
+  async recoverInterruptedActions(signal?: AbortSignal): Promise<number> {
+    for (const [id, acting] of [...this.interrupted]) {
+      const record = await this.repositories.invitations.get(id);
+      // An event or the end handling moved it meanwhile: that says more than the pool could.
+      if (record?.state !== acting) {
+        this.interrupted.delete(id);
+        continue;
+      }
+      const view = await this.poolView(record, signal);
+      if (view.kind === 'unknown') continue;
+      this.interrupted.delete(id);
+      if (view.kind === 'stillOffered') await this.reopen(record, acting, view.actions);
+      else this.log.info(LEFT_AS_IT_IS[view.kind], { invitation: id, state: acting });
+    }
+    return this.interrupted.size;
+  }
+
+  private async poolView(record: InvitationRecord, signal?: AbortSignal): Promise<PoolView> {
+    try {
+      const { resource, url } = await this.session.getResource(record.invitationHref, { signal });
+      const actions = offeredActions(resource, url);
+      return actions.accept || actions.decline || actions.acceptWithPhoneAudio ? { kind: 'stillOffered', actions } : { kind: 'movedOn' };
+    } catch (err) {
+      if (isAbortError(err)) throw err;
+      if (err instanceof UcwaHttpError && (err.status === 404 || err.status === 410)) return { kind: 'gone' };
+      if (err instanceof UcwaOriginError) return { kind: 'unusable' };
+      this.log.warn('could not check an interrupted click with Skype; will ask again', { invitation: record.id, error: err as Error });
+      return { kind: 'unknown' };
+    }
+  }
+
+  /** Back to pending, eTag-guarded from the state noted: if anything moved the record meanwhile, that stands. */
+  private async reopen(record: InvitationRecord, acting: ActingState, offered: InvitationActions): Promise<void> {
+    const notification = record.teamsActivityId ? 'update' : 'post';
+    // Queued before the move too: a crash between the two writes still leaves the card due for a redraw.
+    await this.repositories.notifications.enqueue(record.id, notification);
+    const actions = { ...record.actions, ...Object.fromEntries(Object.entries(offered).filter(([, href]) => href !== undefined)) };
+    const moved = await this.repositories.invitations.transition(record.id, [acting], 'pending', { actions });
+    if (!moved.ok) return;
+    // And after it, so a card the drainer drew between the two writes is drawn again.
+    await this.repositories.notifications.enqueue(record.id, notification);
+    this.log.info('an interrupted click never reached Skype; the invitation can be answered again', { invitation: record.id, state: acting });
+    this.onChange({ accountId: this.accountId, update: ownUpdate(moved.record, 'updated'), record: moved.record });
+  }
+}
+
+/** How a move the bot made itself (no UCWA event carried it) reaches the change listeners. */
+function ownUpdate(record: InvitationRecord, event: 'updated' | 'completed', outcome?: Outcome): InvitationUpdate {
+  return {
+    event,
+    complete: false,
+    invitation: { href: record.invitationHref, kind: record.kind, direction: 'Incoming', importance: record.importance, from: record.from, availableModalities: record.availableModalities, actions: {}, receivedAt: new Date(record.receivedAt) },
+    outcome,
+  };
 }

@@ -25,6 +25,8 @@ export interface SupervisorDeps {
   logger: Logger;
   timing?: Partial<WatcherTiming>;
   random?: () => number;
+  /** When this process started (default: when the supervisor was made); see WatcherDeps.startedAt. */
+  startedAt?: Date;
 }
 
 type ChangeListener = (change: InvitationChange) => void;
@@ -34,8 +36,12 @@ export class WatcherSupervisor {
   private readonly watchers = new Map<string, AccountWatcher>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly statusListeners = new Set<StatusListener>();
+  /** One supervisor per process: a click moved out of pending before this was made belongs to an earlier process. */
+  private readonly startedAt: Date;
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  constructor(private readonly deps: SupervisorDeps) {
+    this.startedAt = deps.startedAt ?? new Date();
+  }
 
   /** Invitation changes of every account, after they were persisted. Returns an unsubscribe function. */
   onChange(listener: ChangeListener): () => void {
@@ -53,6 +59,7 @@ export class WatcherSupervisor {
     if (existing) return existing;
     const watcher = new AccountWatcher(config, {
       ...this.deps,
+      startedAt: this.startedAt,
       onChange: (c) => this.changeListeners.forEach((l) => safeCall(() => l(c), this.deps.logger)),
       onStatus: (s) => this.statusListeners.forEach((l) => safeCall(() => l(s), this.deps.logger)),
     });

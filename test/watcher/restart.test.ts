@@ -5,48 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StoreItems } from 'botbuilder';
 import { createRepositories, KEY_PREFIXES, SqliteStorage } from '../../src/store';
-import type { InvitationRecord, ScanStorage } from '../../src/store';
+import type { InvitationRecord } from '../../src/store';
+import { CrashableStorage } from '../support/crashable-storage';
 import { ALICE, useRigs, useSimulators } from '../support/ucwa-harness';
 
 const isState = (state: InvitationRecord['state']) => (r: InvitationRecord) => r.state === state;
-
-/**
- * The storage of a process that can crash: `crash()` makes every later write fail, as nothing more reaches the
- * file after the process died; `crashOnInvitationWrite` crashes at the next write of invitation records, before it
- * lands, and runs a hook (which stops the watcher).
- */
-class CrashableStorage implements ScanStorage {
-  private dead = false;
-  private onInvitationWrite?: () => void;
-  constructor(readonly inner: SqliteStorage) {}
-  crash(): void {
-    this.dead = true;
-  }
-  crashOnInvitationWrite(hook: () => void): void {
-    this.onInvitationWrite = hook;
-  }
-  read(keys: string[]): Promise<StoreItems> {
-    return this.inner.read(keys);
-  }
-  async write(changes: StoreItems): Promise<void> {
-    const hook = this.onInvitationWrite;
-    if (hook && Object.keys(changes).some((k) => k.startsWith(KEY_PREFIXES.invitation))) {
-      this.onInvitationWrite = undefined;
-      this.dead = true;
-      hook();
-    }
-    if (this.dead) throw new Error('the process is gone (injected crash)');
-    return this.inner.write(changes);
-  }
-  delete(keys: string[]): Promise<void> {
-    return this.inner.delete(keys);
-  }
-  keysWithPrefix(prefix: string): Promise<string[]> {
-    return this.inner.keysWithPrefix(prefix);
-  }
-}
 
 describe('watcher: persist-before-ack and restart (SQLite)', () => {
   const rigs = useRigs();
