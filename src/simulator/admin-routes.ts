@@ -195,9 +195,14 @@ export class AdminRoutes {
         return { affected: list.length };
       }
       case 'resume': {
+        // A resume follows a server state reset: conversations closed, ringing invitations ended (see the README).
         const list = appsOf();
-        for (const a of list) a.channel.forceResume();
-        return { affected: list.length };
+        let ended = 0;
+        for (const a of list) {
+          ended += this.invitations.resetApplication(a);
+          a.channel.forceResume();
+        }
+        return { affected: list.length, endedInvitations: ended };
       }
     }
     const path = typeof b.path === 'string' ? b.path : '';

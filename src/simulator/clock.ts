@@ -26,6 +26,26 @@ export class SimClock {
     return { cancel: () => clearTimeout(handle) };
   }
 
+  /** Runs `fn` once the wall clock reaches `epochMs` (e.g. a token's expiry); long waits are re-armed, never cut short. */
+  at(epochMs: number, fn: () => void): SimTimer {
+    let handle: ReturnType<typeof setTimeout> | undefined;
+    let cancelled = false;
+    const arm = () => {
+      if (cancelled) return;
+      const left = epochMs - this.now();
+      if (left <= 0 && handle !== undefined) return fn();
+      handle = setTimeout(arm, Math.min(Math.max(0, left), MAX_TIMER_MS));
+      handle.unref?.();
+    };
+    arm();
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (handle !== undefined) clearTimeout(handle);
+      },
+    };
+  }
+
   now(): number {
     return Date.now();
   }

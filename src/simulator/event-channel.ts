@@ -93,9 +93,14 @@ export class EventChannel {
     if (this.parked) this.releaseNow();
   }
 
-  /** The server dropped its transient state: the next answer carries `resume` instead of `next`. */
+  /**
+   * The server dropped its transient state: events not yet sent describe state that is gone and are dropped with it,
+   * the remembered parameters return to their defaults, and the next answer (at once, parked or next) carries
+   * `resume` instead of `next`. Batches already sent stay re-deliverable.
+   */
   forceResume(): void {
     this.pendingResume = true;
+    this.queue.length = 0;
     this.params = { timeout: this.defaultTimeout, medium: PGET_LIMITS.medium.default, low: PGET_LIMITS.low.default };
     if (this.parked) this.releaseNow();
   }
@@ -200,8 +205,8 @@ export class EventChannel {
 
   /** Decides when the parked P-GET is released: at once for high priority, after the aggregation window otherwise. */
   private scheduleRelease(): void {
-    if (!this.parked || this.queue.length === 0) return;
-    if (this.queue.some((q) => q.priority === 'high') || this.pendingResume) {
+    if (!this.parked || (this.queue.length === 0 && !this.pendingResume)) return;
+    if (this.pendingResume || this.queue.some((q) => q.priority === 'high')) {
       // Same-tick events (one scenario step) travel together in one batch.
       if (!this.immediate) this.immediate = setImmediate(() => this.releaseNow());
       return;

@@ -119,6 +119,9 @@ const FAILURES: Record<'declined' | 'cancelled' | 'missed' | 'answeredElsewhere'
   gone: { code: 'LocalFailure', subcode: 'Ended', message: 'The invitation is no longer available.' },
 };
 
+/** Why an endpoint ended in a server state reset (never sent in an event: only the admin view shows it). */
+const RESET: SimReason = { code: 'LocalFailure', subcode: 'Ended', message: 'The server reset its state (resume): the conversation was closed.' };
+
 export type ActionResult = { status: 204 } | { status: 404 | 409; reason: SimReason };
 
 export class InvitationService {
@@ -182,6 +185,13 @@ export class InvitationService {
       record(404, reason);
       return { status: 404, reason };
     }
+    if (action === 'acceptWithPhoneAudio' && !(ep.app.modalities.includes('PhoneAudio') && ep.app.phoneNumber)) {
+      // The pool rings the number given in makeMeAvailable: without PhoneAudio and a number there is nothing to ring.
+      // The reference names no error for this; 409 Conflict (listed on the accept operations) is the closest.
+      const reason = { code: 'Conflict', message: 'Phone audio is not available: makeMeAvailable must register PhoneAudio with a phoneNumber.' };
+      record(409, reason);
+      return { status: 409, reason };
+    }
     if (ep.state !== 'ringing') return this.lateAction(ep, action, record);
     record(204);
     inv.clientAction = action;
@@ -210,6 +220,9 @@ export class InvitationService {
       case 'acceptedThenFailed': {
         // The POST looks fine; the truth follows in the event channel.
         record(204);
+        // An invitation already accepted (connected, or waiting in the lobby) goes on: a repeated action changes
+        // nothing and must not fail it. Only an invitation that already ended tells its ending again.
+        if (ep.isOpen) return { status: 204 };
         const reason = ep.finalReason ?? FAILURES.gone;
         this.emit(ep.app, 'communication', { type: 'completed', link: { rel: this.rel(ep), href: ep.href }, status: 'Failure', reason, embedded: this.invitationResource(ep, false, 'Failed') });
         return { status: 204 };
@@ -254,6 +267,29 @@ export class InvitationService {
     const inLobby = inv.endpoints.filter((e) => e.state === 'inLobby');
     for (const ep of inLobby) this.complete(ep, 'denied');
     return inLobby.length;
+  }
+
+  /**
+   * The server reset its state for this application (the reason for a `resume` on its event channel): its
+   * conversations are closed and its ringing invitations ended, silently, because the state that would have produced
+   * their events is gone. The resources no longer exist (404); the client learns it from `resume` and reconciles
+   * against `conversations?filter=active`. Other endpoints of the same invitation (other applications) go on.
+   */
+  resetApplication(app: SimApplication): number {
+    let n = 0;
+    const touched = new Set<SimInvitation>();
+    for (const [href, ep] of this.byHref) {
+      if (ep.app !== app) continue;
+      if (ep.isOpen) {
+        ep.state = 'gone';
+        ep.finalReason = RESET;
+        touched.add(ep.invitation);
+        n++;
+      }
+      this.byHref.delete(href);
+    }
+    for (const inv of touched) this.stopAnswerTimerIfDone(inv);
+    return n;
   }
 
   /** An application died: its endpoints stop (no events can reach them any more). */

@@ -2,11 +2,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { APPLICATIONS_PATH, ApplicationRegistry, KNOWN_MODALITIES, SimApplication } from './applications';
-import { InputError, field, htmlPage, parseInput, sendError, sendEvents, sendJson, sendNoContent, sendResource } from './http-io';
+import { InputError, field, parseInput, sendError, sendEvents, sendJson, sendNoContent, sendResource } from './http-io';
 import type { InvitationService } from './invitations';
 import type { SimulatorOptions } from './options';
 import { Format, SimResource } from './representation';
-import { challengeHeaders, PoolId, TokenService } from './tokens';
+import type { SimTimer } from './clock';
+import type { PGetResult } from './event-channel';
+import { Authenticated, AuthFailure, PoolId, sendChallenge, TokenService } from './tokens';
 import type { SimUser } from './users';
 
 export const ROOT_PATH = '/Autodiscover/AutodiscoverService.svc/root';
@@ -52,7 +54,8 @@ export class PoolRoutes {
       ctx.res.end('<!DOCTYPE html><html><head><title>XFrame</title></head><body></body></html>');
       return;
     }
-    if (path === WEBTICKET_PATH) {
+    // IIS matches paths case-insensitively.
+    if (path.toLowerCase() === WEBTICKET_PATH.toLowerCase()) {
       if (method !== 'POST') return sendError(ctx.res, ctx.format, 405, { code: 'MethodNotAllowed', message: 'Use POST.' });
       return this.webTicket(ctx);
     }
@@ -77,7 +80,7 @@ export class PoolRoutes {
   }
 
   private user(ctx: RouteContext): void {
-    const user = this.authenticate(ctx);
+    const user = this.authenticate(ctx)?.user;
     if (!user) return;
     const here = ctx.pool;
     const home = user.pool === 'secondary' ? this.pools().secondary : this.pools().primary;
@@ -102,34 +105,27 @@ export class PoolRoutes {
     ctx.res.end(JSON.stringify(result.body));
   }
 
-  /** Returns the signed-in user, or answers the challenge and returns undefined. */
-  private authenticate(ctx: RouteContext): SimUser | undefined {
+  /** Returns the signed-in request, or answers the challenge and returns undefined. */
+  private authenticate(ctx: RouteContext): Authenticated | undefined {
     const auth = this.tokens.authenticate(ctx.pool.id, ctx.pool.origin, ctx.req.headers.authorization);
     if (auth.ok) {
       ctx.setUser(auth.user.upn);
-      return auth.user;
+      return auth;
     }
-    const challenges = challengeHeaders(ctx.pool.origin, this.options.challengeStyle);
-    if (this.options.invalidTokenStatus === 403 && (auth.why === 'expired' || auth.why === 'invalid')) {
-      ctx.res.writeHead(403, {
-        'Content-Type': 'text/html',
-        'WWW-Authenticate': challenges,
-        Warning: `120 ${new URL(ctx.pool.origin).host} "InvalidToken"`,
-        'X-Ms-diagnostics': '28055;source="sim";reason="The OAuth token is invalid.";faultcode="wsse:FailedAuthentication"',
-      });
-      ctx.res.end(htmlPage(403, 'Forbidden: Access is denied.'));
-      return undefined;
-    }
-    ctx.res.writeHead(401, { 'Content-Type': 'text/html', 'WWW-Authenticate': challenges, 'X-MS-Server-Fqdn': 'fe01.sim.local' });
-    ctx.res.end(htmlPage(401, 'Unauthorized: Access is denied due to invalid credentials.'));
+    sendChallenge(ctx.res, ctx.pool.origin, this.challengeStatus(auth.why), this.options.challengeStyle);
     return undefined;
+  }
+
+  private challengeStatus(why: AuthFailure): 401 | 403 {
+    return this.options.invalidTokenStatus === 403 && (why === 'expired' || why === 'invalid') ? 403 : 401;
   }
 
   // ---------------------------------------------------------------------------------------------- applications
 
   private applications(ctx: RouteContext): void {
-    const user = this.authenticate(ctx);
-    if (!user) return;
+    const auth = this.authenticate(ctx);
+    if (!auth) return;
+    const user = auth.user;
     const method = ctx.req.method ?? 'GET';
     const rest = ctx.url.pathname.slice(APPLICATIONS_PATH.length);
     if (rest === '' || rest === '/') {
@@ -150,7 +146,7 @@ export class PoolRoutes {
       return sendError(ctx.res, ctx.format, 404, { code: 'NotFound', subcode: 'ApplicationNotFound', message: 'The application does not exist.' });
     }
     if (app.user !== user) return sendError(ctx.res, ctx.format, 403, { code: 'Forbidden', message: 'The application belongs to another user.' });
-    this.applicationResource(ctx, app, sub, method);
+    this.applicationResource(ctx, app, sub, method, auth);
   }
 
   private createApplication(ctx: RouteContext, user: SimUser): void {
@@ -183,7 +179,7 @@ export class PoolRoutes {
     });
   }
 
-  private applicationResource(ctx: RouteContext, app: SimApplication, sub: string, method: string): void {
+  private applicationResource(ctx: RouteContext, app: SimApplication, sub: string, method: string, auth: Authenticated): void {
     const { res, format } = ctx;
     const only = (m: string, fn: () => void) => (method === m ? fn() : this.methodNotAllowed(ctx));
     switch (sub) {
@@ -195,7 +191,7 @@ export class PoolRoutes {
         }
         return this.methodNotAllowed(ctx);
       case '/events':
-        return only('GET', () => this.events(ctx, app));
+        return only('GET', () => this.events(ctx, app, auth));
       case '/me':
         return only('GET', () => sendResource(res, format, 200, app.meResource()));
       case '/me/makeMeAvailable':
@@ -257,28 +253,41 @@ export class PoolRoutes {
     sendNoContent(res);
   }
 
-  private events(ctx: RouteContext, app: SimApplication): void {
+  private events(ctx: RouteContext, app: SimApplication, auth: Authenticated): void {
     const ackRaw = ctx.url.searchParams.get('ack');
     const ack = ackRaw !== null && /^\d+$/.test(ackRaw) ? Number(ackRaw) : -1;
     let answered = false;
+    // Set once the P-GET is parked (below); read by the callbacks that end it.
+    const expiry: { watch?: SimTimer } = {};
     const request = {
       ack,
       query: ctx.url.searchParams,
-      respond: (r: import('./event-channel').PGetResult) => {
+      respond: (r: PGetResult) => {
         if (answered) return;
         answered = true;
+        expiry.watch?.cancel();
         if (r.kind === 'events') sendEvents(ctx.res, ctx.format, r.body);
         else sendError(ctx.res, ctx.format, r.status, r.reason, r.headers);
       },
     };
     // A client that gives up while parked must not take a batch with it.
     ctx.res.on('close', () => {
+      expiry.watch?.cancel();
       if (!answered) {
         answered = true;
         app.channel.abandon(request);
       }
     });
     app.channel.handle(request);
+    if (answered) return;
+    // Parked. When its token expires (in time, or by the expireTokens fault) the P-GET gets the challenge like any
+    // other request would (§2.4); the queued events stay for the retry of the same URL with a new token.
+    expiry.watch = this.tokens.watchExpiry(auth, () => {
+      if (answered) return;
+      answered = true;
+      app.channel.abandon(request);
+      sendChallenge(ctx.res, ctx.pool.origin, this.challengeStatus('expired'), this.options.challengeStyle);
+    });
   }
 
   private invitation(ctx: RouteContext, app: SimApplication, href: string, action: string | undefined, method: string): void {

@@ -10,9 +10,9 @@ import { BodyTooLargeError, htmlPage, readBody, sendError } from './http-io';
 import { InvitationService } from './invitations';
 import { DEFAULT_OPTIONS, SimulatorOptions } from './options';
 import { PoolInfo, PoolRoutes, RouteContext } from './pool-routes';
-import { negotiate } from './representation';
-import { RequestLog } from './request-log';
-import { TokenService, PoolId } from './tokens';
+import { contentTypeOf, negotiate } from './representation';
+import { redactBody, redactPath, redactSecrets, RequestLog } from './request-log';
+import { PoolId, sendChallenge, TokenService } from './tokens';
 import { demoUsers, UserDirectory } from './users';
 
 export class UcwaSimulator {
@@ -119,11 +119,12 @@ export class UcwaSimulator {
       : this.requests.add({
           pool: poolId,
           method: req.method ?? 'GET',
-          path: url.pathname + url.search,
-          accept: req.headers.accept,
-          contentType: req.headers['content-type'],
+          path: redactPath(url.pathname + url.search),
+          accept: redactSecrets(req.headers.accept),
+          contentType: redactSecrets(req.headers['content-type']),
           auth: !req.headers.authorization ? 'none' : /^bearer /i.test(req.headers.authorization) ? 'bearer' : 'other',
-          body: url.pathname.endsWith('/oauthtoken') ? undefined : body.slice(0, 2000) || undefined,
+          // The token endpoint's body is the password grant: never kept, however the path is spelt.
+          body: /\/oauthtoken\/*$/i.test(url.pathname) ? undefined : redactBody(body, req.headers['content-type']).slice(0, 2000) || undefined,
         });
     if (entry) res.on('finish', () => (entry.status = res.statusCode));
     const ctx: RouteContext = { req, res, url, body, format, pool, setUser: (upn) => entry && (entry.user = upn) };
@@ -147,6 +148,11 @@ export class UcwaSimulator {
       case 'status': {
         const headers: Record<string, string> = {};
         if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+        // A 401 comes from IIS's authentication layer, never as a UCWA error: HTML page and both challenges.
+        if (fault.status === 401) {
+          sendChallenge(res, ctx.pool.origin, 401, this.options.challengeStyle, headers);
+          return true;
+        }
         if (fault.status === 502 || fault.status === 503 || fault.status === 504) {
           // Proxies and IIS answer these with HTML pages, not UCWA error bodies.
           if (!fault.code) {
@@ -159,9 +165,9 @@ export class UcwaSimulator {
         return true;
       }
       case 'reset':
-        // Headers and half a body, then the connection dies.
-        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': '4096' });
-        res.write('{"_links":{"self":{"hr');
+        // Headers and half a body (in the representation the client asked for), then the connection dies.
+        res.writeHead(200, { 'Content-Type': contentTypeOf(format), 'Content-Length': '4096' });
+        res.write(format === 'xml' ? '<?xml version="1.0" encoding="utf-8"?><events href="/ucwa/oauth/v1/appl' : '{"_links":{"self":{"hr');
         setImmediate(() => ctx.req.socket.destroy());
         return true;
       case 'delay':
@@ -172,10 +178,10 @@ export class UcwaSimulator {
           res.writeHead(fault.status ?? 200, { 'Content-Type': 'text/html' });
           res.end(htmlPage(fault.status ?? 200, 'Unexpected page'));
         } else if (fault.body === 'malformed') {
-          res.writeHead(fault.status ?? 200, { 'Content-Type': format === 'xml' ? 'application/vnd.microsoft.com.ucwa+xml' : 'application/json; charset=utf-8' });
+          res.writeHead(fault.status ?? 200, { 'Content-Type': contentTypeOf(format) });
           res.end(format === 'xml' ? '<events><sender rel="communication"><started' : '{"_links":{"next":{"href":');
         } else {
-          res.writeHead(fault.status ?? 200, { 'Content-Type': 'application/json; charset=utf-8' });
+          res.writeHead(fault.status ?? 200, { 'Content-Type': contentTypeOf(format) });
           res.end();
         }
         return true;

@@ -1,7 +1,9 @@
 // The WebTicket service of each pool: password-grant tokens that only the issuing pool accepts, the 401 challenge,
 // and bearer JWTs from a trusted issuer (how the bot's oauth and azure modes are tested).
+import type { ServerResponse } from 'node:http';
 import { createHmac, createPublicKey, randomBytes, timingSafeEqual, verify as verifySignature } from 'node:crypto';
-import { SimClock } from './clock';
+import { SimClock, SimTimer } from './clock';
+import { htmlPage } from './http-io';
 import type { JwtTrust, SimulatorOptions } from './options';
 import type { SimUser, UserDirectory } from './users';
 
@@ -17,10 +19,22 @@ export type TokenGrantResult =
   | { ok: true; body: { access_token: string; token_type: 'Bearer'; expires_in: number; ms_rtc_identityscope: 'local' } }
   | { ok: false; status: number; body: { error: string }; diagnostics: string };
 
-export type AuthResult = { ok: true; user: SimUser } | { ok: false; why: 'missing' | 'invalid' | 'expired' | 'wrongPool' };
+/** A signed-in request: who, with which token, valid until when (epoch ms). */
+export interface Authenticated {
+  ok: true;
+  user: SimUser;
+  token: string;
+  expiresAt: number;
+}
+
+export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'wrongPool';
+
+export type AuthResult = Authenticated | { ok: false; why: AuthFailure };
 
 export class TokenService {
   private readonly tokens = new Map<string, IssuedToken>();
+  /** Callbacks waiting for a token to expire (parked P-GETs), by token. */
+  private readonly expiryWatchers = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly users: UserDirectory,
@@ -64,21 +78,44 @@ export class TokenService {
     if (issued) {
       if (issued.pool !== pool) return { ok: false, why: 'wrongPool' };
       if (this.clock.now() >= issued.expiresAt) return { ok: false, why: 'expired' };
-      return { ok: true, user: issued.user };
+      return { ok: true, user: issued.user, token, expiresAt: issued.expiresAt };
     }
     if (this.options.jwt && token.split('.').length === 3) return this.verifyJwt(token, poolOrigin, this.options.jwt);
     return { ok: false, why: 'invalid' };
   }
 
-  /** Expires every token now, or those of one user. */
+  /** Expires every token now, or those of one user; requests waiting on them (parked P-GETs) are told at once. */
   expire(upn?: string): number {
-    let n = 0;
-    for (const t of this.tokens.values()) {
+    const expired: string[] = [];
+    for (const [token, t] of this.tokens) {
       if (upn && t.user.upn !== upn.toLowerCase()) continue;
       t.expiresAt = 0;
-      n++;
+      expired.push(token);
     }
-    return n;
+    for (const token of expired) for (const fire of [...(this.expiryWatchers.get(token) ?? [])]) fire();
+    return expired.length;
+  }
+
+  /**
+   * Calls `onExpired` once when the token expires: at `expiresAt`, or at once when it is expired on demand. A parked
+   * P-GET uses this to answer with the challenge the moment its token stops being valid (§2.4).
+   */
+  watchExpiry(auth: Authenticated, onExpired: () => void): SimTimer {
+    let set = this.expiryWatchers.get(auth.token);
+    if (!set) this.expiryWatchers.set(auth.token, (set = new Set()));
+    const watchers = set;
+    const stop = () => {
+      timer.cancel();
+      watchers.delete(fire);
+      if (watchers.size === 0 && this.expiryWatchers.get(auth.token) === watchers) this.expiryWatchers.delete(auth.token);
+    };
+    const fire = () => {
+      stop();
+      onExpired();
+    };
+    const timer = this.clock.at(auth.expiresAt, fire);
+    watchers.add(fire);
+    return { cancel: stop };
   }
 
   private verifyJwt(token: string, poolOrigin: string, trust: JwtTrust): AuthResult {
@@ -104,11 +141,13 @@ export class TokenService {
     const origin = poolOrigin.replace(/\/$/, '');
     if (!audiences.some((a) => typeof a === 'string' && a.replace(/\/(\.default)?$/, '') === origin)) return { ok: false, why: 'wrongPool' };
     const nowSec = this.clock.now() / 1000;
-    if (typeof claims.exp === 'number' && nowSec >= claims.exp) return { ok: false, why: 'expired' };
+    // An access token without an expiry would be valid forever: real issuers always set exp, so it is required.
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return { ok: false, why: 'invalid' };
+    if (nowSec >= claims.exp) return { ok: false, why: 'expired' };
     if (typeof claims.nbf === 'number' && nowSec < claims.nbf) return { ok: false, why: 'invalid' };
     const upn = claims.upn ?? claims.preferred_username ?? claims.unique_name;
     const user = upn ? this.users.find(upn) : undefined;
-    return user ? { ok: true, user } : { ok: false, why: 'invalid' };
+    return user ? { ok: true, user, token, expiresAt: claims.exp * 1000 } : { ok: false, why: 'invalid' };
   }
 }
 
@@ -118,6 +157,35 @@ function safeEqualBuffers(a: Buffer, b: Buffer): boolean {
 
 function safeEqual(a: string, b: string): boolean {
   return safeEqualBuffers(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * The answer to a request without a valid token, as IIS in front of a pool sends it: 401 with an HTML page and both
+ * challenges, or (invalidTokenStatus 403, seen online) 403 with the InvalidToken warning, diagnostics 28055 and the
+ * challenges. Used for refused requests, parked P-GETs whose token expires, and injected 401 faults alike.
+ */
+export function sendChallenge(
+  res: ServerResponse,
+  poolOrigin: string,
+  status: 401 | 403,
+  style: 'separate' | 'joined',
+  extraHeaders: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
+  const challenges = challengeHeaders(poolOrigin, style);
+  if (status === 403) {
+    res.writeHead(403, {
+      'Content-Type': 'text/html',
+      'WWW-Authenticate': challenges,
+      Warning: `120 ${new URL(poolOrigin).host} "InvalidToken"`,
+      'X-Ms-diagnostics': '28055;source="sim";reason="The OAuth token is invalid.";faultcode="wsse:FailedAuthentication"',
+      ...extraHeaders,
+    });
+    res.end(htmlPage(403, 'Forbidden: Access is denied.'));
+    return;
+  }
+  res.writeHead(401, { 'Content-Type': 'text/html', 'WWW-Authenticate': challenges, 'X-MS-Server-Fqdn': 'fe01.sim.local', ...extraHeaders });
+  res.end(htmlPage(401, 'Unauthorized: Access is denied due to invalid credentials.'));
 }
 
 /** The two challenges every protected resource answers with, as two header lines or one joined header. */

@@ -1,13 +1,31 @@
 // The admin API: invitation creation and its validation, the request log (never a password or token), and fault
 // injection (status with Retry-After, connection reset, delay, HTML/malformed/empty bodies, application expiry).
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import sinon from 'sinon';
 import { demoUsers } from '../../src/simulator';
 import type { SimUser } from '../../src/simulator';
 import { rawRequest, RawHttpError } from '../support/raw-http';
-import { admin, FORMATS, grantToken, invite, parseError, parseEvents, Session, useSimulators, waitParked, xmlRoot } from './helpers';
+import { acceptOf, admin, FORMATS, grantToken, invite, parseError, parseEvents, Session, UCWA_NS, useSimulators, waitParked, xmlRoot } from './helpers';
 
 const APPS = '/ucwa/oauth/v1/applications';
+
+/**
+ * A GET whose response is cut mid-body: what arrived (status, headers, the partial body) and that it never completed.
+ * The raw-http client rejects such a response without its headers, so this one reads the socket itself.
+ */
+function cutResponse(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; partial: string; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers, agent: false }, (res) => {
+      let partial = '';
+      res.on('data', (c: Buffer) => (partial += c.toString('utf8')));
+      res.on('error', () => undefined);
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, partial, complete: res.complete }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('simulator: admin API', () => {
   const sims = useSimulators();
@@ -103,6 +121,41 @@ describe('simulator: admin API', () => {
       assert.equal((await admin(sim, 'DELETE', '/_sim/requests')).status, 200);
       assert.deepEqual((await admin(sim, 'GET', '/_sim/requests')).json, []);
     });
+
+    it('keeps no password or token whatever the path casing, field or place (form, query, JSON, XML, headers)', async () => {
+      const password = 'S3cret-Pa55word!';
+      const user: SimUser = { upn: 'pat@example.com', sip: 'sip:pat@example.com', displayName: 'Pat', password, pool: 'primary' };
+      const sim = await sims.start({ users: [user] });
+      const token = await grantToken(sim.origin, 'pat@example.com', password);
+      const bare = token.replace(/^cwt=/, '');
+      const jwt = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from('{"upn":"pat@example.com"}').toString('base64url')}.c2lnbmF0dXJl`;
+      const form = (extra = '') => `grant_type=password&username=pat%40example.com&password=${encodeURIComponent(password)}${extra}`;
+      const post = (path: string, body: string, contentType: string) => rawRequest(`${sim.origin}${path}`, { method: 'POST', headers: { 'Content-Type': contentType, Accept: 'application/json' }, body });
+      // The token endpoint spelt as IIS would also accept it: the grant works, its body is never kept.
+      const odd = await post('/webticket/OAuthToken', form(), 'application/x-www-form-urlencoded');
+      assert.equal(odd.status, 200, odd.body);
+      await post('/WEBTICKET/oauthtoken/', form(), 'application/x-www-form-urlencoded');
+      // Anywhere else: form fields named password (any case, encoded names too), token fields, Authorization-like values.
+      await post(APPS, `${form()}&PassWord=${encodeURIComponent(password)}&pass%77ord=${encodeURIComponent(password)}&access_token=${encodeURIComponent(token)}`, 'application/x-www-form-urlencoded');
+      await post(APPS, `note=hello&password=${encodeURIComponent(password)}`, 'text/plain');
+      await post(APPS, JSON.stringify({ UserAgent: 'x', Password: password, nested: { password } , note: `Authorization: Bearer ${token}`, other: `Basic ${Buffer.from(`pat:${password}`).toString('base64')}`, id: jwt }), 'application/json');
+      await post(APPS, `<input xmlns="${UCWA_NS}"><property name="password">${password}</property><property name="note">Bearer ${bare}</property></input>`, 'application/vnd.microsoft.com.ucwa+xml');
+      await rawRequest(`${sim.origin}/Autodiscover/AutodiscoverService.svc/root?password=${encodeURIComponent(password)}&access_token=${encodeURIComponent(token)}&x=Bearer%20${encodeURIComponent(bare)}`, {
+        headers: { Accept: `application/json; auth=Bearer ${bare}`, 'Content-Type': `text/plain; token=${token}` },
+      });
+      const log = await admin(sim, 'GET', '/_sim/requests');
+      const all = log.res.body;
+      for (const secret of [password, encodeURIComponent(password), bare, encodeURIComponent(bare), jwt, Buffer.from(`pat:${password}`).toString('base64')]) {
+        assert.ok(!all.includes(secret), `${secret} appears in the log: ${all}`);
+      }
+      // What is not secret is still there to debug with.
+      const entries = log.json as unknown as Array<{ path: string; body?: string }>;
+      assert.ok(entries.some((e) => e.path === '/webticket/OAuthToken' && e.body === undefined), 'the odd-case grant is logged, without its body');
+      assert.ok(entries.some((e) => e.path === '/WEBTICKET/oauthtoken/' && e.body === undefined));
+      assert.ok(entries.some((e) => e.body?.includes('username=pat%40example.com') && e.body.includes('password=[REDACTED]')));
+      assert.ok(entries.some((e) => e.path.includes('x=Bearer [REDACTED]')), JSON.stringify(entries.map((e) => e.path)));
+      assert.ok(entries.some((e) => e.body?.includes('"UserAgent":"x"') && e.body.includes('"password":"[REDACTED]"')));
+    });
   });
 
   describe('faults', () => {
@@ -161,6 +214,62 @@ describe('simulator: admin API', () => {
       assert.equal(err.kind, 'incomplete', err.message);
       assert.equal((await s.get(`${app.eventsHref}&timeout=180`)).status, 200);
     });
+
+    for (const style of ['separate', 'joined'] as const) {
+      for (const format of FORMATS) {
+        it(`answers a 401 fault like the pool's authentication layer: HTML page and both challenges (${style}, ${format})`, async () => {
+          const sim = await sims.start({ challengeStyle: style });
+          const s = await Session.signIn(sim.origin, 'alexw@example.com', format);
+          const app = await s.createApplication();
+          await admin(sim, 'POST', '/_sim/faults', { kind: 'status', path: '/events', status: 401, retryAfter: 2 });
+          const res = await s.get(app.eventsHref);
+          assert.equal(res.status, 401);
+          assert.match(String(res.headers['content-type']), /^text\/html/);
+          assert.match(res.body, /<html>.*401/);
+          assert.equal(res.headers['retry-after'], '2');
+          const lines = res.headerLines['www-authenticate'] ?? [];
+          assert.equal(lines.length, style === 'joined' ? 1 : 2, lines.join(' | '));
+          const joined = lines.join(', ');
+          assert.match(joined, /^Bearer trusted_issuers="[^"]+", client_id="[^"]+"/);
+          assert.ok(joined.includes(`MsRtcOAuth href="${sim.origin}/WebTicket/oauthtoken",grant_type="urn:microsoft.rtc:windows,urn:microsoft.rtc:anonmeeting,password"`), joined);
+          // Exactly what a real expired token gets.
+          await admin(sim, 'POST', '/_sim/faults', { kind: 'expireTokens' });
+          const real = await s.get(app.eventsHref);
+          assert.equal(real.status, 401);
+          assert.deepEqual(real.headerLines['www-authenticate'], lines);
+          assert.equal(real.headers['content-type'], res.headers['content-type']);
+        });
+      }
+    }
+
+    for (const format of FORMATS) {
+      it(`cuts the connection mid-body with the representation's content type (${format})`, async () => {
+        const sim = await sims.start();
+        const s = await Session.signIn(sim.origin, 'alexw@example.com', format);
+        const app = await s.createApplication();
+        await admin(sim, 'POST', '/_sim/faults', { kind: 'reset', path: '/events' });
+        const cut = await cutResponse(s.url(app.eventsHref), { Accept: acceptOf(format), Authorization: `Bearer ${s.token}` });
+        assert.equal(cut.status, 200);
+        assert.equal(cut.complete, false, 'the body never completes');
+        if (format === 'xml') {
+          assert.match(String(cut.headers['content-type']), /^application\/vnd\.microsoft\.com\.ucwa\+xml/);
+          assert.match(cut.partial, /^<\?xml /);
+        } else {
+          assert.match(String(cut.headers['content-type']), /^application\/json/);
+          assert.match(cut.partial, /^\{/);
+        }
+      });
+
+      it(`answers an empty-body fault with the representation's content type (${format})`, async () => {
+        const sim = await sims.start();
+        const s = await Session.signIn(sim.origin, 'alexw@example.com', format);
+        const app = await s.createApplication();
+        await admin(sim, 'POST', '/_sim/faults', { kind: 'body', body: 'empty', path: '/events' });
+        const res = await s.get(app.eventsHref);
+        assert.equal(res.body, '');
+        assert.match(String(res.headers['content-type']), format === 'xml' ? /\+xml/ : /^application\/json/);
+      });
+    }
 
     describe('delay (fake clock)', () => {
       let clock: sinon.SinonFakeTimers | undefined;

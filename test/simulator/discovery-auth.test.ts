@@ -5,13 +5,25 @@ import { createHmac } from 'node:crypto';
 import sinon from 'sinon';
 import type { SimUser } from '../../src/simulator';
 import { rawRequest, RawResponse } from '../support/raw-http';
-import { acceptOf, FORMATS, grantToken, hasLink, link, parseResource, Session, useSimulators } from './helpers';
+import { acceptOf, admin, FORMATS, grantToken, hasLink, link, parseEvents, parseResource, Session, useSimulators, waitParked } from './helpers';
 
 const USER_PATH = '/Autodiscover/AutodiscoverService.svc/root/oauth/user';
 const FORM = 'application/x-www-form-urlencoded;charset=UTF-8';
 
 function tokenRequest(origin: string, body: string, contentType = FORM): Promise<RawResponse> {
   return rawRequest(`${origin}/WebTicket/oauthtoken`, { method: 'POST', headers: { 'Content-Type': contentType, Accept: 'application/json' }, body });
+}
+
+/** The pool's answer to a request without a valid token: an IIS HTML page with both challenges (§2.1). */
+function assertChallenge(res: RawResponse, origin: string, status: 401 | 403 = 401): void {
+  assert.equal(res.status, status, res.body);
+  assert.match(String(res.headers['content-type']), /^text\/html/);
+  assert.match(res.body, /<html>/);
+  const lines = res.headerLines['www-authenticate'] ?? [];
+  assert.equal(lines.length, 2, `two challenges: ${lines.join(' | ')}`);
+  assert.match(lines[0], /^Bearer trusted_issuers="[^"]+", client_id="[^"]+"$/);
+  assert.equal(lines[1], `MsRtcOAuth href="${origin}/WebTicket/oauthtoken",grant_type="urn:microsoft.rtc:windows,urn:microsoft.rtc:anonmeeting,password"`);
+  if (status === 403) assert.match(String(res.headers.warning), /"InvalidToken"/);
 }
 
 const secondaryUser: SimUser = { upn: 'sam@example.com', sip: 'sip:sam@example.com', displayName: 'Sam Second', password: 'pw-sam', pool: 'secondary' };
@@ -219,6 +231,59 @@ describe('simulator: discovery and authentication', () => {
       assert.equal((await renewed.get(app.href)).status, 200);
     });
 
+    for (const format of FORMATS) {
+      it(`expireTokens answers the parked P-GET of that user at once with 401 and the challenge; the same URL with a new token gets the batch (${format})`, async () => {
+        // Scale 0.01: the 1800 s holds (18 s) cannot pass during the test, the 5 s medium window is 50 ms.
+        const sim = await sims.start({ timeScale: 0.01 });
+        const alex = await Session.signIn(sim.origin, 'alexw@example.com', format);
+        const megan = await Session.signIn(sim.origin, 'meganb@example.com', format);
+        const app = await alex.createApplication();
+        const theirs = await megan.createApplication();
+        await app.makeMeAvailable();
+        const pget = alex.get(`${app.eventsHref}&timeout=1800&medium=1800`, { timeoutMs: 5000 });
+        const theirPget = megan.get(`${theirs.eventsHref}&timeout=1800`, { timeoutMs: 5000 });
+        await waitParked(sim, app.id);
+        await waitParked(sim, theirs.id);
+        const fault = await admin(sim, 'POST', '/_sim/faults', { kind: 'expireTokens', user: 'alexw@example.com' });
+        assert.equal(fault.json.expired, 1);
+        assertChallenge(await pget, sim.origin);
+        await waitParked(sim, app.id, false);
+        // Megan's token is still good: her P-GET stays parked until something releases it.
+        await waitParked(sim, theirs.id);
+        assert.equal((await admin(sim, 'POST', '/_sim/events', { user: 'meganb@example.com', senderRel: 'people', rel: 'group', type: 'added' })).status, 201);
+        assert.equal((await theirPget).status, 200);
+        // The refused P-GET took nothing with it: the same URL with a new token brings the queued batch.
+        const renewed = new Session(sim.origin, await grantToken(sim.origin, 'alexw@example.com'), format);
+        const page = parseEvents(format, (await renewed.get(`${app.eventsHref}&medium=5`, { timeoutMs: 5000 })).body);
+        assert.equal(page.self, app.eventsHref);
+        assert.equal(page.events.length, 3);
+      });
+
+      it(`answers a parked P-GET with 403 InvalidToken and the challenges when its token is expired and invalidTokenStatus is 403 (${format})`, async () => {
+        const sim = await sims.start({ timeScale: 0.01, invalidTokenStatus: 403 });
+        const alex = await Session.signIn(sim.origin, 'alexw@example.com', format);
+        const app = await alex.createApplication();
+        const pget = alex.get(`${app.eventsHref}&timeout=1800`, { timeoutMs: 5000 });
+        await waitParked(sim, app.id);
+        await admin(sim, 'POST', '/_sim/faults', { kind: 'expireTokens' });
+        assertChallenge(await pget, sim.origin, 403);
+      });
+
+      it(`answers a parked P-GET with 401 and the challenge the moment its token's lifetime ends (fake clock, ${format})`, async () => {
+        const sim = await sims.start({ timeScale: 1, tokenLifetimeSeconds: 600 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+        const s = await Session.signIn(sim.origin, 'alexw@example.com', format);
+        const app = await s.createApplication();
+        const pget = s.get(`${app.eventsHref}&timeout=1800`);
+        await waitParked(sim, app.id);
+        clock.tick(599_999);
+        await waitParked(sim, app.id);
+        clock.tick(1);
+        assertChallenge(await pget, sim.origin);
+        await waitParked(sim, app.id, false);
+      });
+    }
+
     it('answers an expired token with 403 InvalidToken when invalidTokenStatus is 403', async () => {
       const sim = await sims.start({ invalidTokenStatus: 403 });
       const alex = await Session.signIn(sim.origin, 'alexw@example.com');
@@ -254,6 +319,8 @@ describe('simulator: discovery and authentication', () => {
       { name: 'a bad signature', make: (origin) => jwt({ aud: origin, upn: 'meganb@example.com', exp: now() + 600 }, 'wrong-secret') },
       { name: 'an expired token', make: (origin) => jwt({ aud: origin, upn: 'meganb@example.com', exp: now() - 5 }) },
       { name: 'an unknown upn', make: (origin) => jwt({ aud: origin, upn: 'stranger@example.com', exp: now() + 600 }) },
+      { name: 'a token without exp (it would never expire)', make: (origin) => jwt({ aud: origin, upn: 'meganb@example.com' }) },
+      { name: 'a token with a non-numeric exp', make: (origin) => jwt({ aud: origin, upn: 'meganb@example.com', exp: 'never' }) },
       { name: 'alg none', make: (origin) => `${b64({ alg: 'none' })}.${b64({ aud: origin, upn: 'meganb@example.com' })}.` },
     ];
     for (const r of refusals) {

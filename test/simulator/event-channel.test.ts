@@ -1,10 +1,18 @@
 // The event channel: long poll with timeout, ack numbering, re-delivery, resync, resume, PGetReplaced and priority,
 // sender grouping, and release by priority (high at once, medium after its aggregation window).
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import type { UcwaSimulator } from '../../src/simulator';
 import { rawRequest } from '../support/raw-http';
 import { admin, App, describeEvents, FORMATS, invite, link, mustFind, parseEvents, Session, useSimulators, waitParked } from './helpers';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The simulator's view of an application's channel right now: a P-GET parked, and how many events wait. */
+async function channel(sim: UcwaSimulator, appId: string): Promise<{ parked: boolean; queued: number }> {
+  const apps = (await admin(sim, 'GET', '/_sim/applications')).json as unknown as Array<{ id: string; parked: boolean; queued: number }>;
+  const app = apps.find((a) => a.id === appId);
+  assert.ok(app, `application ${appId}`);
+  return { parked: app.parked, queued: app.queued };
+}
 
 /** A promise's state without waiting for it. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
@@ -19,6 +27,13 @@ async function settled(p: Promise<unknown>): Promise<boolean> {
 
 describe('simulator: event channel', () => {
   const sims = useSimulators();
+  // Fake clock for the "nothing happens before the window ends" checks: time moves only when a test ticks it.
+  let clock: sinon.SinonFakeTimers | undefined;
+  afterEach(() => {
+    clock?.restore();
+    clock = undefined;
+  });
+  const fake = () => (clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
 
   for (const format of FORMATS) {
     describe(`in ${format}`, () => {
@@ -210,16 +225,16 @@ describe('simulator: event channel', () => {
       });
 
       it('holds low and medium events, keeps only the latest medium update of a resource, and releases with a high one', async () => {
-        // Real time scale: the windows (1800 s) cannot pass during the test.
         const { sim, s, app } = await setup({ timeScale: 1 });
+        const c = fake();
         const pget = s.get(`${app.eventsHref}&timeout=1800&medium=1800&low=1800`, { timeoutMs: 5000 });
         await waitParked(sim, app.id);
         const inject = async (body: Record<string, unknown>) => assert.equal((await admin(sim, 'POST', '/_sim/events', { user: 'alexw@example.com', ...body })).status, 201);
         await inject({ senderRel: 'people', rel: 'group', type: 'added', priority: 'low' });
         await inject({ senderRel: 'people', rel: 'contactPresence', type: 'updated', priority: 'medium', title: 'first' });
         await inject({ senderRel: 'people', rel: 'contactPresence', type: 'updated', priority: 'medium', title: 'second' });
-        await sleep(50);
-        assert.equal(await settled(pget), false, 'low and medium events do not release the P-GET');
+        c.tick(1_799_999);
+        assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 2 }, 'low and medium events do not release the P-GET before their windows end');
         await inject({ senderRel: 'communication', rel: 'conversation', type: 'added', priority: 'high' });
         const page = parseEvents(format, (await pget).body);
         assert.deepEqual(
@@ -229,18 +244,13 @@ describe('simulator: event channel', () => {
       });
 
       it('holds medium events for their window but lets a high-priority invitation release the P-GET at once', async () => {
-        // Real time scale: the medium window (1800 s) and the hold (1800 s) cannot pass during the test.
         const { sim, s, app } = await setup({ timeScale: 1 });
+        const c = fake();
         await app.makeMeAvailable();
         const pget = s.get(`${app.eventsHref}&timeout=1800&medium=1800`, { timeoutMs: 5000 });
         await waitParked(sim, app.id);
-        await sleep(50);
-        assert.equal(await settled(pget), false, 'medium events do not release the P-GET');
-        const state = (await admin(sim, 'GET', '/_sim/applications')).json as unknown as Array<{ id: string; queued: number; parked: boolean }>;
-        assert.deepEqual(
-          state.filter((a) => a.id === app.id).map((a) => [a.parked, a.queued]),
-          [[true, 3]],
-        );
+        c.tick(1_799_999);
+        assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 3 }, 'medium events do not release the P-GET before their window ends');
         await invite(sim, { to: 'alexw@example.com', kind: 'messaging' });
         const page = parseEvents(format, (await pget).body);
         // The queued lower-priority events travel ahead of the invitation, in one batch.
@@ -249,15 +259,75 @@ describe('simulator: event channel', () => {
           ['me:updated me', 'me:added presence', 'communication:updated communication', 'communication:started messagingInvitation', 'communication:added conversation', 'conversation:added localParticipant'],
         );
       });
+
+      it('releases low-priority events when the low window ends (15 s by default, then as the client sets it), not before', async () => {
+        const { sim, app } = await setup({ timeScale: 1 });
+        const c = fake();
+        const reader = app.events();
+        const inject = async () => assert.equal((await admin(sim, 'POST', '/_sim/events', { user: 'alexw@example.com', senderRel: 'people', rel: 'group', type: 'added', priority: 'low' })).status, 201);
+        for (const [params, windowMs] of [[{ timeout: 1800 }, 15_000], [{ low: 40 }, 40_000]] as const) {
+          const pget = reader.poll(params);
+          await waitParked(sim, app.id);
+          await inject();
+          c.tick(windowMs - 1);
+          assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 1 }, `held until ${windowMs} ms`);
+          c.tick(1);
+          const page = await pget;
+          assert.deepEqual(page.events.map((e) => `${e.sender.rel}:${e.type} ${e.link.rel}`), ['people:added group']);
+          assert.deepEqual(page.linkRels, ['next', 'self']);
+        }
+      });
+
+      it('clamps timeout to 180..1800 s: timeout=1 holds for 180 s, timeout=99999 for 1800 s', async () => {
+        const { sim, app } = await setup({ timeScale: 1 });
+        const c = fake();
+        const reader = app.events();
+        for (const [timeout, holdMs] of [[1, 180_000], [99999, 1_800_000]] as const) {
+          const pget = reader.poll({ timeout });
+          await waitParked(sim, app.id);
+          c.tick(holdMs - 1);
+          assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 0 }, `timeout=${timeout} still held at ${holdMs - 1} ms`);
+          c.tick(1);
+          const page = await pget;
+          assert.deepEqual(page.linkRels, ['next', 'self']);
+          assert.equal(page.events.length, 0);
+        }
+      });
+
+      it('clamps medium and low windows to at least 5 s: medium=0 and low=1 release after 5 s', async () => {
+        const { sim, s, app } = await setup({ timeScale: 1 });
+        const c = fake();
+        await app.makeMeAvailable();
+        const first = s.get(`${app.eventsHref}&timeout=1800&medium=0&low=1`, { timeoutMs: 5000 });
+        await waitParked(sim, app.id);
+        c.tick(4_999);
+        assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 3 }, 'medium=0 still held at 4999 ms');
+        c.tick(1);
+        const page = parseEvents(format, (await first).body);
+        assert.equal(page.events.length, 3, describeEvents(page.events));
+        // low=1 is remembered (clamped to 5) for the next P-GET.
+        const second = s.get(page.next!, { timeoutMs: 5000 });
+        await waitParked(sim, app.id);
+        assert.equal((await admin(sim, 'POST', '/_sim/events', { user: 'alexw@example.com', senderRel: 'people', rel: 'group', type: 'added', priority: 'low' })).status, 201);
+        c.tick(4_999);
+        assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 1 }, 'low=1 still held at 4999 ms');
+        c.tick(1);
+        assert.deepEqual(parseEvents(format, (await second).body).events.map((e) => e.link.rel), ['group']);
+      });
     });
   }
 
-  it('accepts the documented query parameters on any representation request (raw check of the events URL)', async () => {
-    const sim = await sims.start();
+  it('accepts out-of-range and malformed parameters on a raw events URL, and holds for the clamped timeout (180 s)', async () => {
+    const sim = await sims.start({ timeScale: 1 });
     const s = await Session.signIn(sim.origin, 'alexw@example.com');
     const app = await s.createApplication();
-    // Out-of-range values are clamped rather than refused.
-    const res = await rawRequest(s.url(`${app.eventsHref}&timeout=1&medium=0&low=99999&priority=x`), { headers: { Authorization: `Bearer ${s.token}` } });
+    const c = fake();
+    const pget = rawRequest(s.url(`${app.eventsHref}&timeout=1&medium=0&low=99999&priority=x`), { headers: { Authorization: `Bearer ${s.token}` } });
+    await waitParked(sim, app.id);
+    c.tick(179_999);
+    assert.deepEqual(await channel(sim, app.id), { parked: true, queued: 0 }, 'timeout=1 is not a 1 s hold');
+    c.tick(1);
+    const res = await pget;
     assert.equal(res.status, 200);
     assert.deepEqual(parseEvents('json', res.body).linkRels, ['next', 'self']);
   });

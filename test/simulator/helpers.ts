@@ -403,8 +403,8 @@ export class App {
     return this.href.split('/').pop()!;
   }
 
-  async makeMeAvailable(modalities: string[] = ['Messaging']): Promise<void> {
-    const res = await this.session.post(link(this.me, 'makeMeAvailable'), { SupportedModalities: modalities });
+  async makeMeAvailable(modalities: string[] = ['Messaging'], extra: Record<string, unknown> = {}): Promise<void> {
+    const res = await this.session.post(link(this.me, 'makeMeAvailable'), { SupportedModalities: modalities, ...extra });
     assert.equal(res.status, 204, `makeMeAvailable: ${res.status} ${res.body}`);
   }
 
@@ -492,6 +492,24 @@ export async function invitationState(sim: UcwaSimulator, id: string): Promise<R
   const r = await admin(sim, 'GET', `/_sim/invitations/${id}`);
   assert.equal(r.status, 200);
   return r.json;
+}
+
+let markerCounter = 0;
+
+/**
+ * Proves that nothing more was queued for a user's channel before now, without waiting for time to pass: queues a
+ * high-priority marker event behind whatever the channel holds, reads until it arrives, and returns the events read
+ * before it (events of one channel keep their order, so anything already queued must come first).
+ */
+export async function eventsBeforeMarker(sim: UcwaSimulator, user: string, reader: EventReader): Promise<Ev[]> {
+  const title = `marker-${++markerCounter}`;
+  const from = reader.all.length;
+  const r = await admin(sim, 'POST', '/_sim/events', { user, senderRel: 'people', rel: 'marker', type: 'added', priority: 'high', title });
+  assert.equal(r.status, 201);
+  const isMarker = (e: Ev) => e.link.rel === 'marker' && e.link.title === title;
+  await reader.until((all) => all.slice(from).some(isMarker));
+  const after = reader.all.slice(from);
+  return after.slice(0, after.findIndex(isMarker));
 }
 
 /** Waits (bounded) until the simulator reports a parked P-GET for the application. */

@@ -8,6 +8,7 @@ import {
   App,
   decodeDataUri,
   Ev,
+  eventsBeforeMarker,
   EventReader,
   findEvent,
   FORMATS,
@@ -35,10 +36,10 @@ interface Endpoint {
   reader: EventReader;
 }
 
-async function endpoint(sim: UcwaSimulator, format: FormatName, modalities: string[] = ['Messaging'], upn = 'alexw@example.com'): Promise<Endpoint> {
+async function endpoint(sim: UcwaSimulator, format: FormatName, modalities: string[] = ['Messaging'], upn = 'alexw@example.com', extra: Record<string, unknown> = {}): Promise<Endpoint> {
   const s = await Session.signIn(sim.origin, upn, format);
   const app = await s.createApplication();
-  await app.makeMeAvailable(modalities);
+  await app.makeMeAvailable(modalities, extra);
   return { s, app, reader: app.events() };
 }
 
@@ -354,7 +355,7 @@ describe('simulator: incoming invitations', () => {
 
       it('audio/video offers no plain accept: acceptWithPhoneAudio and decline work, POST accept fails', async () => {
         const sim = await sims.start();
-        const ep = await endpoint(sim, format, ['Messaging', 'PhoneAudio']);
+        const ep = await endpoint(sim, format, ['Messaging', 'PhoneAudio'], 'alexw@example.com', { phoneNumber: '+14255550100' });
         const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'audioVideo', subject: 'Call' });
         const r = (await started(ep, id, 'audioVideo')).resource!;
         assert.equal(hasLink(r, 'accept'), false);
@@ -374,6 +375,30 @@ describe('simulator: incoming invitations', () => {
         assert.equal((await ep.s.post(link(r2, 'decline'), { reason: 'Local' })).status, 204);
         assertFailure(await completed(ep, second.id, 'audioVideo'), 'Declined');
       });
+
+      const phoneless: Array<{ name: string; modalities: string[]; extra: Record<string, unknown> }> = [
+        { name: 'made available for Audio only', modalities: ['Messaging', 'Audio'], extra: { phoneNumber: '+14255550100' } },
+        { name: 'made available for PhoneAudio without a phone number', modalities: ['Messaging', 'PhoneAudio'], extra: {} },
+        { name: 'made available for PhoneAudio with an empty phone number', modalities: ['Messaging', 'PhoneAudio'], extra: { phoneNumber: '' } },
+      ];
+      for (const p of phoneless) {
+        it(`refuses acceptWithPhoneAudio with 409 Conflict from an application ${p.name}; the call keeps ringing`, async () => {
+          const sim = await sims.start();
+          const ep = await endpoint(sim, format, p.modalities, 'alexw@example.com', p.extra);
+          const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'audioVideo' });
+          const r = (await started(ep, id, 'audioVideo')).resource!;
+          const reason = await ep.s.expectError(ep.s.post(link(r, 'acceptWithPhoneAudio')), 409, 'Conflict');
+          assert.match(reason.message ?? '', /PhoneAudio/);
+          const state = await invitationState(sim, id);
+          assert.equal(state.state, 'ringing');
+          assert.equal(state.clientAction, null);
+          assert.deepEqual((state.actions as Array<{ action: string; status: number }>).map((a) => [a.action, a.status]), [['acceptWithPhoneAudio', 409]]);
+          assert.deepEqual(of(id, await eventsBeforeMarker(sim, 'alexw@example.com', ep.reader)).filter((e) => e.type === 'completed'), [], 'no completion');
+          // Declining still works.
+          assert.equal((await ep.s.post(link(r, 'decline'))).status, 204);
+          assertFailure(await completed(ep, id, 'audioVideo'), 'Declined');
+        });
+      }
 
       it('audio/video acceptWithAnswer takes an SDP answer (204) and refuses other bodies (415)', async () => {
         const sim = await sims.start();
@@ -410,11 +435,89 @@ describe('simulator: incoming invitations', () => {
           const accept = link((await started(ep, id, 'onlineMeeting')).resource!, 'accept');
           assert.equal((await ep.s.post(accept)).status, 204);
           assert.equal((await completed(ep, id, 'onlineMeeting')).status, 'Success');
-          await assertLate(ep, id, await ep.s.post(accept), behaviour, undefined, 'onlineMeeting');
+          const second = await ep.s.post(accept);
+          if (behaviour === 'acceptedThenFailed') {
+            // A connected invitation is not failed by a repeated accept: 204, and no event about it follows.
+            assert.equal(second.status, 204);
+            assert.deepEqual(of(id, await eventsBeforeMarker(sim, 'alexw@example.com', ep.reader)), []);
+          } else {
+            await assertLate(ep, id, second, behaviour, undefined, 'onlineMeeting');
+          }
           // The first accept stands.
           assert.equal((await invitationState(sim, id)).state, 'connected');
         });
       }
+
+      it('acceptedThenFailed: a second accept while waiting in the lobby changes nothing; admit still connects', async () => {
+        const sim = await sims.start({ lateActionBehaviour: 'acceptedThenFailed' });
+        const ep = await endpoint(sim, format);
+        const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting', lobby: true });
+        const accept = link((await started(ep, id, 'onlineMeeting')).resource!, 'accept');
+        assert.equal((await ep.s.post(accept)).status, 204);
+        await ep.reader.until((all) => all.some((e) => e.type === 'updated' && e.link.rel === 'conversation' && text(e.resource!, 'state') === 'InLobby'));
+        assert.equal((await ep.s.post(accept)).status, 204);
+        assert.deepEqual(of(id, await eventsBeforeMarker(sim, 'alexw@example.com', ep.reader)).filter((e) => e.type === 'completed'), []);
+        assert.equal((await invitationState(sim, id)).state, 'inLobby');
+        assert.equal((await admin(sim, 'POST', `/_sim/invitations/${id}/admit`)).status, 200);
+        const done = of(id, await ep.reader.until(has(id, 'completed'))).filter((e) => e.type === 'completed');
+        assert.deepEqual(done.map((e) => e.status), ['Success']);
+      });
+
+      describe('resume (a server state reset)', () => {
+        it("closes the application's conversations and ends its ringing invitations, silently; other applications go on", async () => {
+          // conflict: a late action on an invitation that still existed would answer 409, a forgotten one 404.
+          const sim = await sims.start({ lateActionBehaviour: 'conflict' });
+          const ep = await endpoint(sim, format);
+          const other = await endpoint(sim, format, ['Messaging'], 'meganb@example.com');
+          const ringing = await invite(sim, { to: 'alexw@example.com', kind: 'messaging', subject: 'ringing' });
+          const connected = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting', subject: 'connected' });
+          const lobby = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting', lobby: true, subject: 'lobby' });
+          const theirs = await invite(sim, { to: 'meganb@example.com', kind: 'messaging', subject: 'not reset' });
+          const accept = link((await started(ep, ringing.id, 'messaging')).resource!, 'accept');
+          const ringingHref = (await started(ep, ringing.id, 'messaging')).link.href;
+          assert.equal((await ep.s.post(link((await started(ep, connected.id, 'onlineMeeting')).resource!, 'accept'))).status, 204);
+          assert.equal((await ep.s.post(link((await started(ep, lobby.id, 'onlineMeeting')).resource!, 'accept'))).status, 204);
+          await completed(ep, connected.id, 'onlineMeeting');
+          await ep.reader.until((all) => all.some((e) => e.type === 'updated' && e.link.rel === 'conversation' && text(e.resource!, 'state') === 'InLobby'));
+          const convHref = link(ep.app.resource.embedded.communication[0], 'conversations');
+          const active = async (e: Endpoint) => e.s.resource(await e.s.get(convHref.replace(ep.app.href, e.app.href))).embedded.conversation ?? [];
+          assert.equal((await active(ep)).length, 3);
+          // An invitation queued but not yet delivered when the state goes goes with it.
+          const undelivered = await invite(sim, { to: 'alexw@example.com', kind: 'messaging', subject: 'queued' });
+
+          const r = await admin(sim, 'POST', '/_sim/faults', { kind: 'resume', user: 'alexw@example.com' });
+          assert.equal(r.status, 201);
+          assert.deepEqual([r.json.affected, r.json.endedInvitations], [1, 4]);
+          const page = await ep.reader.poll();
+          assert.deepEqual(page.linkRels, ['resume', 'self']);
+          assert.deepEqual(page.events, [], 'the state is gone: no events describe it, not even the queued ones');
+          // Nothing about them follows either.
+          const later = await eventsBeforeMarker(sim, 'alexw@example.com', ep.reader);
+          for (const id of [ringing.id, connected.id, lobby.id, undelivered.id]) assert.deepEqual(of(id, later), [], `no event of ${id}`);
+          assert.deepEqual(later.filter((e) => e.link.rel === 'conversation'), []);
+
+          assert.deepEqual(await active(ep), [], 'no active conversation');
+          await ep.s.expectError(ep.s.get(ringingHref), 404, 'NotFound', 'ResourceNotFound');
+          await ep.s.expectError(ep.s.post(accept), 404, 'NotFound', 'ResourceNotFound');
+          for (const id of [ringing.id, connected.id, lobby.id, undelivered.id]) {
+            const st = await invitationState(sim, id);
+            assert.equal(st.state, 'gone', id);
+            assert.deepEqual((st.endpoints as Array<{ state: string }>).map((e) => e.state), ['gone']);
+          }
+          // The caller's side cannot cancel or admit what no longer exists.
+          assert.equal((await admin(sim, 'POST', `/_sim/invitations/${ringing.id}/cancel`)).status, 409);
+          assert.equal((await admin(sim, 'POST', `/_sim/invitations/${lobby.id}/admit`)).status, 409);
+
+          // Another user's application is untouched, and the reset application receives new invitations.
+          assert.equal((await active(other)).length, 1);
+          const theirAccept = link((await started(other, theirs.id, 'messaging')).resource!, 'accept');
+          assert.equal((await other.s.post(theirAccept)).status, 204);
+          assert.equal((await completed(other, theirs.id, 'messaging')).status, 'Success');
+          const fresh = await invite(sim, { to: 'alexw@example.com', kind: 'messaging', subject: 'after the reset' });
+          assert.equal((await ep.s.post(link((await started(ep, fresh.id, 'messaging')).resource!, 'accept'))).status, 204);
+          assert.equal((await completed(ep, fresh.id, 'messaging')).status, 'Success');
+        });
+      });
     });
   }
 

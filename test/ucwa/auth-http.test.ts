@@ -83,8 +83,8 @@ describe('UCWA authentication over HTTP', () => {
         const run = runChannel(session, app.links.events);
         try {
           await admin.parked(ALICE);
-          const since = await admin.lastSeq();
-          // The parked P-GET was let in with the old token; its successor meets the expiry.
+          // The parked P-GET itself is refused the moment its token expires (§2.4): the log starts just before it.
+          const since = Math.max(...(await admin.requests({ path: '/events' })).map((r) => r.seq)) - 1;
           await admin.fault({ kind: 'expireTokens', user: ALICE });
           await admin.invite({ to: ALICE, kind: 'messaging', subject: 'after expiry' });
           await run.batches.waitFor((b) => eventsOf(b).some((e) => e.type === 'started'), 'the invitation');
@@ -195,7 +195,7 @@ describe('UCWA authentication over HTTP', () => {
     const tokens = new CallbackTokenProvider(async (origin, force) => {
       calls.push({ origin, force });
       // The first token the bot holds is stale; after the refusal it asks the user's OAuth connection again.
-      return force ? hs256Jwt({ aud: origin, upn: ALICE }, SECRET) : 'stale-token-from-the-oauth-cache';
+      return force ? hs256Jwt({ aud: origin, upn: ALICE, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET) : 'stale-token-from-the-oauth-cache';
     });
     const { app } = await connectClient(sim, transport, tokens, 'json');
     assert.ok(app.links.reportMyActivity);

@@ -1,6 +1,6 @@
 // The watcher's session lifecycle against the simulator over real HTTP: status per account (connecting, connected,
 // reconnecting, authFailed, stopped, last event time), reportMyActivity on a timer, re-creating the application
-// (and makeMeAvailable) on 404 and 410, DELETE on stop, reconciliation after resync and resume, and one P-GET at a
+// (and makeMeAvailable) on 404 and 410, DELETE on stop, reconciliation after resync (resume: resume-reset.test.ts), and one P-GET at a
 // time through every fault the simulator can inject.
 import assert from 'node:assert/strict';
 import type { AccountStatus, InvitationRecord } from '../../src/store';
@@ -223,22 +223,6 @@ describe('watcher: session lifecycle', () => {
       assert.ok(log.some((r) => r.path.includes('/communication/conversations')), 'reconciled against the active conversations');
     });
   }
-
-  it('resume: an invitation whose conversation is still active stays pending and can be accepted', async () => {
-    const sim = await sims.start();
-    const rig = rigs.make(sim);
-    rig.start(ALICE);
-    await rig.connected(ALICE);
-    const id = await rig.admin.invite({ to: ALICE, kind: 'onlineMeeting' });
-    const r = await rig.record(id, isState('pending'), 'pending');
-    const since = await rig.admin.lastSeq();
-    await rig.admin.parked(ALICE);
-    await rig.admin.fault({ kind: 'resume', user: ALICE });
-    await rig.admin.until(() => rig.admin.requests({ since }), (log) => log.some((x) => x.path.includes('/communication/conversations')) && log.some((x) => x.path.includes('/events') && x.status === undefined), 'reconciled and listening again');
-    assert.equal((await rig.repositories.invitations.get(r.id))!.state, 'pending');
-    assert.equal((await rig.sup.act(r.id, 'accept')).kind, 'done');
-    await rig.record(id, isState('connected'), 'connected');
-  });
 
   for (const representation of REPRESENTATIONS) {
     it(`through every injected fault, the simulator never had to replace a P-GET and nothing was lost (${representation})`, async () => {

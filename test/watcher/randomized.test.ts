@@ -132,12 +132,14 @@ interface Tracked {
   plannedSimState?: SimEndpointState;
   /** The endpoint was seen connected (it can only leave that state by its application dying). */
   everConnected: boolean;
-  /** An expiry of its application cut the plan short. */
+  /** An expiry of its application, or a server state reset (resume), cut the plan short. */
   interrupted: boolean;
+  /** How many resumes its account had had when the invitation was created (see Harness.wasReset). */
+  resetEpoch: number;
   notes: string[];
 }
 
-/** Thrown by a driver whose application was expired under it: the rest of its plan cannot happen. */
+/** Thrown by a driver whose application was expired or reset under it: the rest of its plan cannot happen. */
 class Interrupted extends Error {}
 
 /** A count that others can wait on (bounded). */
@@ -184,6 +186,8 @@ class Harness {
   readonly repos: Repositories = createRepositories(this.storage);
   readonly sup: WatcherSupervisor;
   readonly expiredApps = new Set<string>();
+  /** Resumes injected per account (counted before the fault is sent, so a racing invitation counts as hit). */
+  private readonly resetEpochs = new Map<string, number>();
   readonly mismatchedChanges: string[] = [];
   readonly accountIds: string[];
   private wakers: Array<() => void> = [];
@@ -276,6 +280,25 @@ class Harness {
     return t.appId !== undefined && this.expiredApps.has(t.appId);
   }
 
+  resetEpoch(accountId: string): number {
+    return this.resetEpochs.get(accountId) ?? 0;
+  }
+
+  /** Before a resume fault: the pool will drop the account's ringing invitations and conversations. */
+  noteReset(accountId: string): void {
+    this.resetEpochs.set(accountId, this.resetEpoch(accountId) + 1);
+  }
+
+  /** A resume may have dropped this invitation at the pool (the watcher then ends its record as lost). */
+  wasReset(t: Tracked): boolean {
+    return this.resetEpoch(t.accountId) !== t.resetEpoch;
+  }
+
+  /** An application expiry or a reset explains an unexpected answer. */
+  cutShort(t: Tracked): boolean {
+    return this.expired(t) || this.wasReset(t);
+  }
+
   /** A parked, available application that was not expired by a fault: the watcher has recovered. */
   async recovered(upn: string): Promise<boolean> {
     const { json } = await this.admin<Array<{ id: string; madeAvailable: boolean; parked: boolean }>>('GET', `/_sim/applications?user=${encodeURIComponent(upn)}`);
@@ -289,6 +312,7 @@ async function driveInvitation(h: Harness, plan: InvitationPlan, index: number, 
   const accountId = h.accountIds[plan.account];
   const lobby = plan.kind === 'onlineMeeting' && plan.lobby;
   const expiring = wave.expiryAccount === plan.account;
+  const resetEpoch = h.resetEpoch(accountId);
   const created = await h.admin<{ id: string; deliveredTo: string[] }>('POST', '/_sim/invitations', {
     to: accountId,
     kind: plan.kind,
@@ -301,7 +325,7 @@ async function driveInvitation(h: Harness, plan: InvitationPlan, index: number, 
     answerWindowSeconds: plan.ending === 'missed' ? 30 : 1_000_000,
   });
   assert.equal(created.status, 201, `create #${index}`);
-  const t: Tracked = { index, plan, accountId, simId: created.json.id, delivered: created.json.deliveredTo.length > 0, everConnected: false, interrupted: false, notes: [] };
+  const t: Tracked = { index, plan, accountId, simId: created.json.id, delivered: created.json.deliveredTo.length > 0, everConnected: false, interrupted: false, resetEpoch, notes: [] };
   const label = (what: string) => `#${index} (${plan.kind}${lobby ? '+lobby' : ''}, ${plan.ending}, ${accountId}): ${what}`;
   if (!t.delivered) {
     // Nothing to end; it still counts, so a fault waiting for this wave's endings is not kept waiting.
@@ -313,15 +337,15 @@ async function driveInvitation(h: Harness, plan: InvitationPlan, index: number, 
   t.appId = summary.endpoints[0].applicationId;
   t.recordId = h.recordIdOf(accountId, summary.endpoints[0].href);
 
-  /** An unexpected answer is a failure, unless an application expiry (a fault) explains it. */
+  /** An unexpected answer is a failure, unless an application expiry or a reset (a fault) explains it. */
   const expect = (ok: boolean, what: string) => {
     if (ok) return;
-    if (h.expired(t)) throw new Interrupted();
+    if (h.cutShort(t)) throw new Interrupted();
     assert.fail(label(what));
   };
   const waitFor = async (what: string, pred: () => Promise<boolean>) => {
-    await h.until(label(what), async () => h.expired(t) || (await pred()));
-    if (h.expired(t) && !(await pred())) throw new Interrupted();
+    await h.until(label(what), async () => h.cutShort(t) || (await pred()));
+    if (h.cutShort(t) && !(await pred())) throw new Interrupted();
   };
   const ending = () => {
     wave.endings.inc();
@@ -428,7 +452,7 @@ async function driveInvitation(h: Harness, plan: InvitationPlan, index: number, 
   } catch (err) {
     if (!(err instanceof Interrupted)) throw err;
     t.interrupted = true;
-    t.notes.push('interrupted by application expiry');
+    t.notes.push(h.expired(t) ? 'interrupted by application expiry' : 'interrupted by a server reset');
   }
   return t;
 }
@@ -452,6 +476,7 @@ async function injectFault(h: Harness, fault: FaultPlan): Promise<void> {
     }
     default: {
       const user = fault.account === 'all' ? undefined : h.accountIds[fault.account];
+      if (fault.kind === 'resume') for (const id of user ? [user] : h.accountIds) h.noteReset(id);
       assert.equal((await h.admin('POST', '/_sim/faults', { kind: fault.kind, user })).status, 201);
     }
   }
@@ -512,20 +537,29 @@ function judge(h: Harness, t: Tracked, sim: SimSummary, allRecords: InvitationRe
   }
   const ep = sim.endpoints[0];
   v.expired = h.expiredApps.has(ep.applicationId);
+  if (records.length === 0 && ep.state === 'gone' && h.wasReset(t)) {
+    // A reset drops the events still queued: a `started` that had not been fetched yet never reaches any client.
+    return v;
+  }
   if (records.length !== 1) {
     v.problem = `${records.length} records for one delivered invitation`;
     return v;
   }
   const rec = records[0];
   if (rec.accountId !== t.accountId) v.problem = `the record belongs to ${rec.accountId}`;
-  if (ep.state === 'gone') {
+  if (ep.state === 'gone' && h.wasReset(t)) {
+    // A resume (server state reset) dropped it at the pool without an event: the watcher's reconciliation ends the
+    // record as lost; one already connected keeps that outcome.
+    v.allowed = t.everConnected ? ['connected', 'failed', 'ended'] : ['failed', 'ended'];
+  } else if (ep.state === 'gone') {
     // Only a fault may kill an application here; an endpoint still open then ends with its application.
-    if (!v.expired) v.problem = 'the application died without an expireApplications fault';
+    if (!v.expired) v.problem = 'the application died without an expireApplications or resume fault';
     v.allowed = t.everConnected ? ['connected', 'ended'] : ['ended'];
   } else {
     if (!v.expired && ep.state !== t.plannedSimState) v.problem = `the simulator ended in ${ep.state}, the plan drove it to ${t.plannedSimState}`;
     const want = RECORD_STATE_OF[ep.state];
-    v.allowed = v.expired ? [want, 'ended'] : [want];
+    // A reset also drops a queued `completed`: the watcher then ends the record as lost (failed, ConnectionLost).
+    v.allowed = v.expired ? [want, 'ended'] : h.wasReset(t) ? [want, 'failed'] : [want];
   }
   const couldAccept = t.plan.kind !== 'audioVideo' || PHONE_ACCOUNTS.has(t.plan.account);
   if (t.plan.ending === 'doubleAccept' && couldAccept && !t.interrupted) {
