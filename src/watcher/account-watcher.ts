@@ -76,6 +76,18 @@ export interface WatcherDeps {
   startedAt?: Date;
 }
 
+/**
+ * 410 subcodes that mean "do not simply make another application" (reference §3.3): the user's application limit is
+ * reached (a new one would evict another of their clients, perhaps their own Skype) or the pool refuses our user
+ * agent. Waited out with the long (auth) backoff, and said in the account's status.
+ */
+const REFUSED_APPLICATION_SUBCODES = new Set(['TooManyApplications', 'UserAgentNotAllowed']);
+
+function refusedApplicationSubcode(err: Error): string | undefined {
+  const http = err instanceof ApplicationGoneError ? err.cause : err instanceof UcwaHttpError ? err : undefined;
+  return http?.status === 410 && http.subcode && REFUSED_APPLICATION_SUBCODES.has(http.subcode) ? http.subcode : undefined;
+}
+
 /** Rounds of checking lost clicks with the pool per connection before leaving them for the next connection. */
 const RECOVERY_ROUNDS = 5;
 
@@ -161,6 +173,9 @@ export class AccountWatcher {
   private async run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
     let noted = false;
+    // Whether the current application's channel has worked (a batch or a new position). Only then is the backoff
+    // reset: connecting alone proves little when the pool answers every P-GET with 404 or 410.
+    let working = false;
     while (!signal.aborted) {
       // A refused sign-in stays authFailed while it is retried (no flapping to reconnecting and back each time).
       if (this.status.state !== 'authFailed') await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
@@ -170,7 +185,11 @@ export class AccountWatcher {
         const { app, startHref } = await this.connect(signal);
         activity = this.startActivityReports(app, signal);
         await this.setStatus('connected', undefined);
-        attempt = 0;
+        working = false;
+        const worked = () => {
+          working = true;
+          attempt = 0;
+        };
         this.startRecovery(signal);
         const channel = new EventChannel(this.session, startHref, {
           timeoutSeconds: this.timing.pgetTimeoutSeconds,
@@ -178,6 +197,7 @@ export class AccountWatcher {
           random: this.deps.random,
           onBatch: async (batch) => {
             if (await this.book.record(batch)) this.status.lastEventAt = new Date().toISOString();
+            worked();
           },
           onReset: (kind) => this.book.reconcile(kind, this.application),
           onRetry: (err, n, delayMs) => {
@@ -185,6 +205,7 @@ export class AccountWatcher {
             void this.setStatus('reconnecting', err.message);
           },
           onPosition: async (href) => {
+            worked();
             if (this.status.state !== 'connected') await this.setStatus('connected');
             await this.saveSession({ eventsHref: href });
           },
@@ -194,6 +215,11 @@ export class AccountWatcher {
         if (isAbortError(err) || signal.aborted) break;
         const e = err as Error;
         let policy = this.timing.backoff;
+        const refused = refusedApplicationSubcode(e);
+        if (refused) {
+          this.log.error('the pool refuses another UCWA application for this account; waiting before trying again', { error: e, subcode: refused });
+          policy = this.timing.authBackoff;
+        }
         if (e instanceof ApplicationGoneError) {
           // Invitations that arrived while the application was dead never reach us; say so.
           this.log.warn('UCWA application gone; creating a new one', { error: e });
@@ -211,8 +237,14 @@ export class AccountWatcher {
         } else {
           this.log.warn('connection failed', { error: e });
         }
-        if (this.status.state !== 'authFailed') await this.setStatus('reconnecting', e.message);
-        const delay = e instanceof ApplicationGoneError && attempt === 0 ? 0 : backoffDelay(policy, attempt, e instanceof UcwaHttpError ? e.retryAfterSeconds : undefined, this.deps.random);
+        if (this.status.state !== 'authFailed') {
+          await this.setStatus('reconnecting', refused ? `${e.message}: the pool allows no more applications for this account (${refused}); retrying later` : e.message);
+        }
+        // An application that had been working and then vanished (reaped, server restart) is replaced at once; one
+        // that never worked is not, or a pool that answers every P-GET with 404 would get a new application per round trip.
+        const replaceAtOnce = e instanceof ApplicationGoneError && working && !refused;
+        const delay = replaceAtOnce ? 0 : backoffDelay(policy, attempt, e instanceof UcwaHttpError ? e.retryAfterSeconds : undefined, this.deps.random);
+        working = false;
         attempt++;
         this.wake = new AbortController();
         try {

@@ -436,6 +436,8 @@ export interface RigOptions {
   logger?: Logger;
   timing?: Partial<WatcherTiming>;
   transport?: RecordingTransport;
+  /** The watchers' jitter source (default Math.random). */
+  random?: () => number;
 }
 
 /** A supervisor over the simulator with observed changes and statuses. */
@@ -454,7 +456,7 @@ export class WatcherRig {
     this.transport = options.transport ?? new RecordingTransport();
     this.repositories = options.repositories ?? createRepositories(new MemoryStorage());
     this.admin = new Admin(sim);
-    this.sup = new WatcherSupervisor({ transport: this.transport, repositories: this.repositories, logger: options.logger ?? silentLogger, timing: { ...FAST_TIMING, ...options.timing } });
+    this.sup = new WatcherSupervisor({ transport: this.transport, repositories: this.repositories, logger: options.logger ?? silentLogger, timing: { ...FAST_TIMING, ...options.timing }, random: options.random });
     this.sup.onChange(this.changes.push);
     this.sup.onStatus(this.statuses.push);
   }
