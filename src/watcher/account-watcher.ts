@@ -88,6 +88,15 @@ function refusedApplicationSubcode(err: Error): string | undefined {
   return http?.status === 410 && http.subcode && REFUSED_APPLICATION_SUBCODES.has(http.subcode) ? http.subcode : undefined;
 }
 
+/**
+ * 403 (other than an invalid token, which the session handles by signing in again) and 502 mean the cached discovery
+ * is stale (reference §1): wherever they come from, creating or resuming the application included, not only the
+ * event channel.
+ */
+function asksForRediscovery(err: Error): boolean {
+  return err instanceof UcwaHttpError && (err.status === 403 || err.status === 502);
+}
+
 /** Rounds of checking lost clicks with the pool per connection before leaving them for the next connection. */
 const RECOVERY_ROUNDS = 5;
 
@@ -226,7 +235,7 @@ export class AccountWatcher {
           this.application = undefined;
           await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
           await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
-        } else if (e instanceof RediscoveryNeededError) {
+        } else if (e instanceof RediscoveryNeededError || asksForRediscovery(e)) {
           this.log.warn('discovery must be repeated', { error: e });
           this.discovered = undefined;
           this.application = undefined;

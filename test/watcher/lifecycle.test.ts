@@ -170,6 +170,27 @@ describe('watcher: session lifecycle', () => {
     assert.deepEqual(rig.sup.status(ALICE)?.modalities, ['Messaging', 'Audio']);
   });
 
+  for (const [status, path] of [
+    [502, '/ucwa/oauth/v1/applications'],
+    [403, '/ucwa/oauth/v1/applications'],
+    [502, '/me/makeMeAvailable'],
+  ] as const) {
+    it(`${status} while setting up the application (${path}): discovery is repeated before the next try`, async () => {
+      const sim = await sims.start();
+      const rig = rigs.make(sim);
+      await rig.admin.fault({ kind: 'status', path, method: 'POST', status, code: status === 403 ? 'Forbidden' : 'BadGateway', count: 1 });
+      rig.start(ALICE);
+      await rig.connected(ALICE);
+      const log = await rig.admin.requests();
+      const bad = log.findIndex((r) => r.status === status);
+      assert.ok(bad >= 0, `the pool answered ${status}`);
+      assert.ok(log.slice(0, bad).some((r) => r.path === '/' && r.method === 'GET'), 'discovered before');
+      assert.ok(log.slice(bad).some((r) => r.path === '/' && r.method === 'GET'), 'and the discovery root was asked again after it');
+      const id = await rig.admin.invite({ to: ALICE, kind: 'messaging' });
+      await rig.record(id, isState('pending'), 'an invitation once set up');
+    });
+  }
+
   it('stop deletes the application (sign out) and forgets it', async () => {
     const sim = await sims.start();
     const rig = rigs.make(sim);
