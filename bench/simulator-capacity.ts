@@ -136,7 +136,7 @@ async function main(): Promise<void> {
   const soft = Number(limits.soft);
   if (Number.isFinite(soft) && soft < users + 500) {
     users = Math.max(0, soft - 500);
-    log(`--users ${REQUESTED_USERS} does not fit under ${soft} open files per process (one socket per parked P-GET, plus margin): using ${users}`);
+    log(`NOTE: ${REQUESTED_USERS} users do not fit under ${soft} open files per process (one socket per parked P-GET, plus margin): this run measures ${users}. Raise the limit (ulimit -n ${REQUESTED_USERS + 1000}; hard limit here ${limits.hard}) to measure ${REQUESTED_USERS}.`);
   }
   const started = Date.now();
   let sim: SimChild | undefined;
@@ -205,6 +205,8 @@ async function main(): Promise<void> {
     );
     log(`this client process: RSS ${mib(process.memoryUsage().rss)}; event channel errors seen: ${endpoints.reduce((s, e) => s + e.errors, 0)}`);
     Object.assign(summary, { parkMs: tAllParked, signInMs: tSignedIn, failures, perPGet, simRssMiB: rss1 / 2 ** 20, steady });
+    if (failures > 0) problems.push(`${failures} application(s) could not be set up${firstFailure ? ` (first: ${firstFailure})` : ''}`);
+    if (!steady) problems.push('steady state not reached');
 
     // ----------------------------------------------------------------------------- release with invitations
     const pick = (k: number, offset: number) => endpoints[Math.floor((k * n) / SAMPLE + offset) % n];
@@ -223,7 +225,9 @@ async function main(): Promise<void> {
     const burstStats = latencyStats(burst.filter(Number.isFinite));
     log(`delivery latency with ${n} parked, one at a time:  ${formatLatency(oneStats)}`);
     log(`delivery latency with ${n} parked, ${SAMPLE} at once:   ${formatLatency(burstStats)}`);
-    log(`not delivered within 30 s: ${one.length + burst.length - oneStats.count - burstStats.count}; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const undelivered = one.length + burst.length - oneStats.count - burstStats.count;
+    if (undelivered > 0) problems.push(`${undelivered} invitation(s) not delivered within 30 s`);
+    log(`not delivered within 30 s: ${undelivered}; total ${((Date.now() - started) / 1000).toFixed(1)} s`);
     Object.assign(summary, { delivery: oneStats, burst: burstStats });
   } finally {
     stopped = true;
@@ -234,8 +238,15 @@ async function main(): Promise<void> {
   report(summary);
 }
 
+/** What makes the run's numbers untrustworthy: printed at the end, and the exit code is 1. */
+const problems: string[] = [];
+
 main().then(
-  () => process.exit(0),
+  () => {
+    if (problems.length === 0) return process.exit(0);
+    console.error(`[simulator-capacity] FAILED: ${problems.join('; ')}`);
+    process.exit(1);
+  },
   (err: Error) => {
     console.error(`[simulator-capacity] failed: ${err.stack ?? err.message}`);
     process.exit(1);

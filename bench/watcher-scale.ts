@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     const allParked = await pollUntil(async () => (await parked()) >= ACCOUNTS, 60_000);
     const tParked = performance.now() - t0;
     const cpuConnect = connectCpu();
+    if (!allConnected || !allParked) problems.push(`not every account connected and listening (${sup.statuses().filter((s) => s.state === 'connected').length}/${ACCOUNTS} connected)`);
     log(`connected: ${sup.statuses().filter((s) => s.state === 'connected').length}/${ACCOUNTS} in ${ms(tConnected)}; P-GETs parked: ${await parked()} after ${ms(tParked)}${allConnected && allParked ? '' : ' (INCOMPLETE)'}; CPU (share of one core) watcher process ${pct(cpuConnect.self)}, simulator ${pct(cpuConnect.other)}`);
     // Steady state: the presence batch that follows makeMeAvailable (5 s aggregation window) has been received.
     const settled = await pollUntil(() => sup.statuses().every((s) => s.lastEventAt !== undefined), 30_000, 200);
@@ -142,6 +143,7 @@ async function main(): Promise<void> {
     const loaded = latencyStats(latencies.loaded);
     const rtt = latencyStats(adminRtt);
     const lost = sentAt.size;
+    if (lost > 0) problems.push(`${lost} invitation(s) never recorded`);
     log(`event-to-record latency, one at a time:        ${formatLatency(seq)}`);
     log(`event-to-record latency, ${CONCURRENCY} in flight:         ${formatLatency(loaded)}`);
     log(`throughput under load: ${(latencies.loaded.length / (loadMs / 1000)).toFixed(0)} invitations/s recorded (${latencies.loaded.length} in ${ms(loadMs)}); admin POST round trip p50 ${ms(rtt.p50)}, p99 ${ms(rtt.p99)}; never recorded: ${lost}`);
@@ -165,8 +167,15 @@ async function main(): Promise<void> {
   report(summary);
 }
 
+/** What makes the run's numbers untrustworthy: printed at the end, and the exit code is 1. */
+const problems: string[] = [];
+
 main().then(
-  () => process.exit(0),
+  () => {
+    if (problems.length === 0) return process.exit(0);
+    console.error(`[watcher-scale] FAILED: ${problems.join('; ')}`);
+    process.exit(1);
+  },
   (err: Error) => {
     console.error(`[watcher-scale] failed: ${err.stack ?? err.message}`);
     process.exit(1);

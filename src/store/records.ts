@@ -67,6 +67,11 @@ export interface InvitationRecord {
   onlineMeetingUri?: string;
   availableModalities: string[];
   threadId?: string;
+  /**
+   * The UCWA conversation the invitation belongs to. Lobby waits are reported on the conversation, not on the
+   * invitation, so a restarted watcher needs it to tell which invitation a lobby event is about.
+   */
+  ucwaConversationHref?: string;
   /** ISO time the bot first saw the invitation. */
   receivedAt: string;
   state: InvitationState;

@@ -148,6 +148,8 @@ export interface InvitationUpdate {
  */
 export class InvitationEventReader {
   private readonly byConversation = new Map<string, Invitation>();
+  /** Conversations known only from the store (a restarted watcher): their invitations carry no fresh facts. */
+  private readonly fromStore = new Set<string>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -167,16 +169,29 @@ export class InvitationEventReader {
   }
 
   forget(conversationHref: string | undefined): void {
-    if (conversationHref) this.byConversation.delete(conversationHref);
+    if (!conversationHref) return;
+    this.byConversation.delete(conversationHref);
+    this.fromStore.delete(conversationHref);
   }
 
   reset(): void {
     this.byConversation.clear();
+    this.fromStore.clear();
   }
 
   /** Forgets every conversation that is not in `active` (after a resume: the server closed the others). */
   retainOnly(active: ReadonlySet<string>): void {
-    for (const href of [...this.byConversation.keys()]) if (!active.has(href)) this.byConversation.delete(href);
+    for (const href of [...this.byConversation.keys()]) if (!active.has(href)) this.forget(href);
+  }
+
+  /**
+   * Re-learns, after a restart, which invitation a conversation belongs to (from the stored record). Its lobby
+   * updates then carry only the link and the state, so the stored facts stand.
+   */
+  remember(conversationHref: string, invitationHref: string, kind: InvitationKind): void {
+    if (this.byConversation.has(conversationHref)) return;
+    this.byConversation.set(conversationHref, { href: invitationHref, kind, direction: 'Incoming', importance: 'Normal', from: {}, availableModalities: [], actions: {}, receivedAt: this.now() });
+    this.fromStore.add(conversationHref);
   }
 
   private invitationEvent(kind: InvitationKind, event: UcwaEvent, base: URL): InvitationUpdate | undefined {
@@ -192,7 +207,10 @@ export class InvitationEventReader {
       invitation = { href, kind, direction: 'Incoming', importance: 'Normal', from: {}, availableModalities: [], actions: {}, receivedAt: this.now() };
     }
     if (invitation.direction !== 'Incoming') return undefined;
-    if (invitation.conversationHref) this.byConversation.set(invitation.conversationHref, invitation);
+    if (invitation.conversationHref) {
+      this.byConversation.set(invitation.conversationHref, invitation);
+      if (resource) this.fromStore.delete(invitation.conversationHref);
+    }
     if (event.type === 'completed') {
       this.forget(invitation.conversationHref);
       return { event: 'completed', invitation, outcome: outcomeOfCompletion(event.status, event.reason), complete: resource !== undefined };
@@ -214,6 +232,6 @@ export class InvitationEventReader {
     }
     if (!inLobby || !conversationHref) return undefined;
     const invitation = this.byConversation.get(conversationHref);
-    return invitation ? { event: 'lobby', invitation, outcome: { kind: 'inLobby' }, complete: true } : undefined;
+    return invitation ? { event: 'lobby', invitation, outcome: { kind: 'inLobby' }, complete: !this.fromStore.has(conversationHref) } : undefined;
   }
 }

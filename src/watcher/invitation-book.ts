@@ -43,6 +43,7 @@ type PoolView =
 
 export class InvitationBook {
   private readonly reader = new InvitationEventReader();
+  private relearned = false;
   /** Records reconcile() ended as 'failed' whose real outcome may still arrive; final ('ended') if the application dies. */
   private readonly provisional = new Set<string>();
   /** Clicks a previous process left accepting/declining (id -> that state), to check with the pool once connected. */
@@ -58,6 +59,7 @@ export class InvitationBook {
 
   /** Persists one event batch's invitations (and their pending cards); true when the batch carried any event. */
   async record(batch: EventBatch): Promise<boolean> {
+    await this.relearnConversations();
     const flat = batch.events.senders.flatMap((s) => s.events.map((event) => ({ senderHref: s.href ? new URL(s.href, batch.url).toString() : undefined, event })));
     const updates = this.reader.read(flat, batch.url);
     const persisted: PersistedInvitation[] = updates.length
@@ -75,6 +77,18 @@ export class InvitationBook {
   }
 
   /** After resync/resume: events may have been missed, so open invitations whose conversation is gone are ended. */
+  /**
+   * Once, before the first batch of this watcher: the conversations of invitations still open in the store (an
+   * accepted meeting may be waiting in its lobby), so that their lobby events are recognised after a restart.
+   */
+  private async relearnConversations(): Promise<void> {
+    if (this.relearned) return;
+    for (const record of await this.repositories.invitations.listOpenForAccount(this.accountId)) {
+      if (record.ucwaConversationHref) this.reader.remember(record.ucwaConversationHref, record.invitationHref, record.kind);
+    }
+    this.relearned = true;
+  }
+
   async reconcile(kind: 'resync' | 'resume', application: UcwaApplication | undefined): Promise<void> {
     this.log.info(`event channel ${kind}: reconciling open invitations`);
     // After a resync the hrefs stay valid, and the conversation map is still needed to recognise the lobby of an

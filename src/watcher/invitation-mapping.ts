@@ -34,6 +34,7 @@ export function toUpsert(accountId: string, update: InvitationUpdate): Invitatio
     onlineMeetingUri: inv.onlineMeetingUri,
     availableModalities: inv.availableModalities,
     threadId: inv.threadId,
+    ucwaConversationHref: inv.conversationHref,
     receivedAt: inv.receivedAt.toISOString(),
     state: stateOfUpdate(update),
     outcomeReason: update.outcome?.reason,

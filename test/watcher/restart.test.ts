@@ -105,6 +105,32 @@ describe('watcher: persist-before-ack and restart (SQLite)', () => {
     assert.equal(log.filter((r) => r.path.startsWith(`${u.pathname}${u.search}&`)).length, 2);
   });
 
+  for (const representation of ['json', 'xml'] as const) {
+    it(`a meeting accepted after a restart goes through its lobby; the record keeps its UCWA conversation for that (${representation})`, async () => {
+      const sim = await sims.start();
+      const first = open();
+      const rig1 = rigs.make(sim, { repositories: createRepositories(first) });
+      const watcher = rig1.start(ALICE, { representation });
+      await rig1.connected(ALICE);
+      const id = await rig1.admin.invite({ to: ALICE, kind: 'onlineMeeting', lobby: true, subject: 'Lobby across a restart' });
+      const stored = await rig1.record(id, isState('pending'), 'pending');
+      assert.ok(stored.ucwaConversationHref, 'the record keeps the UCWA conversation');
+      await watcher.kill();
+
+      // A new process on the same file and the same application: its event reader starts empty.
+      const rig2 = rigs.make(sim, { repositories: createRepositories(first) });
+      rig2.start(ALICE, { representation });
+      await rig2.connected(ALICE);
+      assert.equal((await rig2.sup.act(stored.id, 'accept')).kind, 'done');
+      const waiting = await rig2.record(id, isState('inLobby'), 'waiting in the lobby');
+      assert.equal(waiting.subject, 'Lobby across a restart', 'the lobby update kept the stored facts');
+      assert.equal(waiting.from.name, stored.from.name);
+      assert.deepEqual(waiting.availableModalities, stored.availableModalities);
+      await rig2.admin.move(id, 'admit');
+      await rig2.record(id, isState('connected'), 'admitted');
+    });
+  }
+
   it('the stored application died while the bot was down: a new one is created and its open invitations end', async () => {
     const sim = await sims.start();
     const first = open();
