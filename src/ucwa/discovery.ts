@@ -2,6 +2,7 @@
 // `redirect` links and the authenticated user resource to the `applications` URL of the user's home pool.
 // Every host this chain names becomes a trusted origin; nothing else ever does.
 import { UcwaError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { UcwaParseError } from './resource';
 import type { UcwaSession } from './session';
 
 export interface DiscoveryTarget {
@@ -36,8 +37,10 @@ export async function discover(session: UcwaSession, target: DiscoveryTarget, si
       session.origins.trust(candidate);
       return await followChain(session, candidate, signal);
     } catch (err) {
-      // An internal name that does not answer (or answers 404) is expected outside the corporate network.
-      if (err instanceof UcwaNetworkError || (err instanceof UcwaHttpError && err.status === 404)) {
+      // An internal name that does not answer (or answers 404) is expected outside the corporate network; the
+      // reference counts an HTTP redirect elsewhere as a failure too (this client follows only UCWA's own links),
+      // and a host that answers with something that is not a UCWA root (a default web page) is not the service.
+      if (err instanceof UcwaNetworkError || err instanceof UcwaParseError || (err instanceof UcwaHttpError && (err.status === 404 || (err.status >= 300 && err.status < 400)))) {
         failures.push(`${new URL(candidate).host}: ${err.message}`);
         continue;
       }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { PasswordTokenProvider } from '../../src/ucwa/auth';
 import { discover, DiscoveryError } from '../../src/ucwa/discovery';
 import { UcwaOriginError } from '../../src/ucwa/errors';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../src/ucwa/http';
 import { Representation, UcwaSession } from '../../src/ucwa/session';
 import { Admin, ALICE, DAVE, PASSWORD, RecordingTransport, useSimulators } from '../support/ucwa-harness';
 
@@ -112,6 +113,41 @@ describe('UCWA discovery over HTTP', () => {
       'internal first, then external',
     );
     assert.ok(transport.exchanges.every((e) => e.request.headers.Authorization === undefined));
+  });
+
+  describe('a SIP domain: the internal name fails in the ways the reference lists, the external one is used', () => {
+    /** Name resolution for the test: a host answers with `answer`, or is served by the simulator. */
+    class Hosts implements HttpTransport {
+      constructor(
+        private readonly inner: HttpTransport,
+        private readonly routes: Record<string, string | ((req: HttpRequest) => HttpResponse)>,
+      ) {}
+      send(req: HttpRequest): Promise<HttpResponse> {
+        const route = this.routes[req.url.host];
+        if (typeof route === 'function') return Promise.resolve(route(req));
+        return this.inner.send(route ? { ...req, url: new URL(`${req.url.pathname}${req.url.search}`, route) } : req);
+      }
+    }
+    const answers: Record<string, (req: HttpRequest) => HttpResponse> = {
+      'a redirect to another domain': () => ({ status: 302, headers: { location: 'https://login.example.net/' }, body: '' }),
+      'a default web page': () => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html><body>It works!</body></html>' }),
+      'a 404': () => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<html>Not Found</html>' }),
+    };
+    for (const [what, answer] of Object.entries(answers)) {
+      it(`internal answers ${what}: discovery goes on to lyncdiscover.<domain>`, async () => {
+        const sim = await sims.start();
+        const hosts = new Hosts(transport, { 'lyncdiscoverinternal.contoso.test': answer, 'lyncdiscover.contoso.test': sim.discoveryUrl });
+        const session = new UcwaSession({ transport: hosts, tokens: new PasswordTokenProvider(hosts, { username: ALICE, password: PASSWORD }) });
+        const found = await discover(session, { domain: 'contoso.test' });
+        assert.match(found.applicationsUrl, /\/ucwa\/oauth\/v1\/applications$/);
+      });
+    }
+
+    it('a 500 from the internal name is not a reason to go elsewhere: it is reported', async () => {
+      const hosts = new Hosts(transport, { 'lyncdiscoverinternal.contoso.test': () => ({ status: 500, headers: {}, body: '' }), 'lyncdiscover.contoso.test': () => assert.fail('not asked') });
+      const session = new UcwaSession({ transport: hosts, tokens: new PasswordTokenProvider(hosts, { username: ALICE, password: PASSWORD }) });
+      await assert.rejects(discover(session, { domain: 'contoso.test' }), (e: unknown) => !(e instanceof DiscoveryError) && /500/.test(String(e)));
+    });
   });
 
   it('without a URL or a domain, discovery says what is missing', async () => {
