@@ -117,7 +117,8 @@ async function main(): Promise<number> {
     const r = c.record;
     print({
       type: 'invitation',
-      event: c.update.event,
+      // A lobby wait is reported by UCWA on the conversation; for the probe it is an update of the invitation.
+      event: c.update.event === 'lobby' ? 'updated' : c.update.event,
       id: r.id,
       kind: r.kind,
       subject: r.subject ?? '',

@@ -72,6 +72,53 @@ describe('ucwa-watch (the probe) against the simulator', function () {
     });
   }
 
+  const invite = async (spec: Record<string, unknown>): Promise<string> => {
+    const res = await fetch(`${sim.origin}/_sim/invitations`, {
+      method: 'POST',
+      body: JSON.stringify({ to: 'alexw@example.com', from: { name: 'Megan Bowen', uri: 'sip:meganb@example.com' }, answerWindowSeconds: 10000, ...spec }),
+    });
+    return ((await res.json()) as { id: string }).id;
+  };
+  const simInvitation = async (id: string) => (await (await fetch(`${sim.origin}/_sim/invitations/${id}`)).json()) as { clientAction: string; declineReason?: string };
+
+  it('--decline: declines with reason Local; prints the action and the completed line with outcome declined', async () => {
+    const p = run([...base(), '--decline'], { SFB_PW: 'demo' });
+    try {
+      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      const id = await invite({ kind: 'messaging', subject: 'Decline me' });
+      const action = await eventually('the action line', () => p.lines().find((l) => l.type === 'action'));
+      assert.equal(action.action, 'decline');
+      assert.equal(action.ok, true);
+      const done = await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
+      assert.equal(done.outcome, 'declined');
+      assert.equal(done.state, 'declined');
+      const s = await simInvitation(id);
+      assert.equal(s.clientAction, 'decline');
+      assert.equal(s.declineReason, 'Local');
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    assert.equal(await p.exit, 0);
+  });
+
+  it('a meeting with a lobby: started, then an updated line while waiting (inLobby), then completed connected after admit', async () => {
+    const p = run([...base(), '--accept'], { SFB_PW: 'demo' });
+    try {
+      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      const id = await invite({ kind: 'onlineMeeting', subject: 'Lobby check', lobby: true });
+      const waiting = await eventually('the lobby line', () => p.lines().find((l) => l.type === 'invitation' && l.state === 'inLobby'));
+      assert.equal(waiting.event, 'updated', 'only started, updated and completed are printed');
+      await fetch(`${sim.origin}/_sim/invitations/${id}/admit`, { method: 'POST' });
+      const done = await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
+      assert.equal(done.outcome, 'connected');
+      const events = p.lines().filter((l) => l.type === 'invitation').map((l) => l.event);
+      assert.deepEqual([...new Set(events)].sort(), ['completed', 'started', 'updated']);
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    assert.equal(await p.exit, 0);
+  });
+
   it('a refused sign-in exits 1 with one clear line and no password', async () => {
     const p = run(base(), { SFB_PW: 'Wrong-Pa55word' });
     assert.equal(await p.exit, 1);
