@@ -69,6 +69,9 @@ export class NodeHttpTransport implements HttpTransport {
       };
       request.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('response', (res) => {
+        // Announced too large: refused before a byte of the body is read.
+        const announced = Number(res.headers['content-length']);
+        if (announced > this.maxResponseBytes) return fail('ETOOLARGE', `response of ${announced} bytes is larger than ${this.maxResponseBytes}`);
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
