@@ -113,6 +113,15 @@ export class CardNotifier {
     } catch (err) {
       if (!(err instanceof DeliveryBlockedError)) throw err;
       const conversation = installation.reference.conversation?.id;
+      if (err.code === 'ConversationNotFound' && !installation.recreated) {
+        // Teams lost the chat (seen with stored references): ask for the 1:1 chat again, once, and deliver there.
+        const fresh = await sender.recreatePersonalConversation(installation.reference);
+        if (fresh && (await installations.replaceLostConversation(record.accountId, conversation, fresh))) {
+          this.deps.log.info('Teams lost the chat with the user; created it again', { user: record.accountId });
+          this.again = true;
+          return;
+        }
+      }
       if (!(await installations.deactivateConversation(record.accountId, conversation))) {
         // The user reinstalled meanwhile: deliver again, to the new conversation.
         this.deps.log.info('Teams refused delivery to a conversation the user has left; trying the current one', { user: record.accountId, status: err.status });

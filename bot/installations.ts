@@ -23,6 +23,11 @@ export interface Installation {
   /** The user's IANA time zone as Teams last reported it (activity.localTimezone), for the times on cards. */
   timeZone?: string;
   connectionNotice?: ConnectionNotice;
+  /**
+   * The reference is one the bot made itself (createConversation after Teams lost the chat), not one Teams sent.
+   * If Teams loses that one too, the installation is given up rather than re-created again and again.
+   */
+  recreated?: boolean;
   updatedAt: string;
 }
 
@@ -82,6 +87,23 @@ export class InstallationRepository {
     if (!item || item.reference.conversation?.id !== conversationId) return false;
     try {
       await this.storage.write({ [key]: { ...item, active: false, updatedAt: new Date().toISOString() } });
+      return true;
+    } catch (err) {
+      if (err instanceof ETagConflictError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces a conversation Teams no longer knows with one the bot created, unless the installation has meanwhile
+   * moved on (a reinstall or a message brought a fresh reference). True when replaced.
+   */
+  async replaceLostConversation(aadObjectId: string, lostConversationId: string | undefined, reference: Partial<ConversationReference>): Promise<boolean> {
+    const key = this.key(aadObjectId);
+    const item = (await this.storage.read([key]))[key] as (Installation & { eTag?: string }) | undefined;
+    if (!item || item.reference.conversation?.id !== lostConversationId) return false;
+    try {
+      await this.storage.write({ [key]: { ...item, reference, recreated: true, updatedAt: new Date().toISOString() } });
       return true;
     } catch (err) {
       if (err instanceof ETagConflictError) return false;

@@ -1,7 +1,8 @@
 // Proactive posts and card updates to Teams, shaped for the platform's limits: one conversation's messages go one at
 // a time with a minimum spacing (Teams allows about 7 per second per conversation), and throttling or transient
 // failures (429, 412, 502, 503, 504, resets) are retried with backoff that honours Retry-After.
-import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import { type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference, TurnContext } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
 import { backoffDelay, BackoffPolicy, sleep } from '../src/ucwa/backoff';
 import type { Logger } from '../src/logger';
 
@@ -106,6 +107,33 @@ export class ProactiveSender {
    */
   close(): void {
     this.closing.abort();
+  }
+
+  /**
+   * Asks Teams for the personal chat with the user of `reference` again (Teams answered 404 ConversationNotFound for
+   * the stored one). Returns the new chat's reference, or undefined when Teams refuses (the app is gone).
+   */
+  async recreatePersonalConversation(reference: Partial<ConversationReference>): Promise<Partial<ConversationReference> | undefined> {
+    const tenantId = reference.conversation?.tenantId;
+    const parameters = {
+      isGroup: false,
+      bot: reference.bot,
+      members: reference.user ? [reference.user] : [],
+      tenantId,
+      channelData: tenantId ? { tenant: { id: tenantId } } : undefined,
+    } as ConversationParameters;
+    try {
+      return await this.serial(reference, async () => {
+        let fresh: Partial<ConversationReference> | undefined;
+        await this.adapter.createConversationAsync(this.options.appId, reference.channelId ?? 'msteams', reference.serviceUrl ?? '', AuthenticationConstants.ToChannelFromBotOAuthScope, parameters, async (context) => {
+          fresh = TurnContext.getConversationReference(context.activity);
+        });
+        return fresh;
+      });
+    } catch (err) {
+      this.log.warn('Teams would not create the personal chat again', { status: statusOf(err), code: errorCodeOf(err) });
+      return undefined;
+    }
   }
 
   /** Posts an activity; returns its id. */

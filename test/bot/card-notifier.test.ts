@@ -288,6 +288,47 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.deepEqual(await w.repositories.notifications.pending(), []);
   });
 
+  it('404 ConversationNotFound (Teams lost the chat): the 1:1 chat is created again, once, and the card goes there', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Lost chat');
+    connector.respondNext('post', { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
+    await drain();
+    assert.equal(connector.created.length, 1, 'createConversation was called once');
+    const asked = connector.created[0].body as { isGroup: boolean; members: Array<{ id: string }>; bot: { id: string } };
+    assert.equal(asked.isGroup, false);
+    assert.deepEqual(asked.members.map((m) => m.id), [ALEX.id], 'with the invitee');
+    assert.equal(asked.bot.id, BOT.id);
+    const posted = connector.posts();
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].conversationId, 'a:created-1', 'delivered in the new chat');
+    const installation = await w.installations.get(ALEX.aadObjectId);
+    assert.equal(installation?.active, true);
+    assert.equal(installation?.reference.conversation?.id, 'a:created-1', 'later cards go there too');
+    assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, posted[0].id);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+
+    // Lost again: not re-created a second time; the installation is given up until the user writes or reinstalls.
+    await invitation('Lost again');
+    connector.respondNext('post', { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
+    await drain();
+    assert.equal(connector.created.length, 1);
+    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+  });
+
+  it('404 ConversationNotFound and Teams refuses a new chat (the app is gone): the installation is marked inactive', async () => {
+    w = world();
+    await installed();
+    await invitation('Gone for good');
+    connector.refuseCreate = true;
+    connector.respondNext('post', { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
+    await drain();
+    assert.equal(connector.created.length, 1);
+    assert.equal(connector.posts().length, 0);
+    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+  });
+
   it('404 on update (the card is gone): posts the card again and stores the new activity id', async () => {
     w = world();
     await installed();

@@ -187,6 +187,10 @@ export class FakeConnector extends EventEmitter {
   /** Members that `GET /v3/conversations/{id}/members/{memberId}` (TeamsInfo.getMember) knows, by member id. */
   readonly members = new Map<string, Json>();
   private readonly script: Array<{ kind: 'post' | 'update' | 'any'; response: ScriptedResponse }> = [];
+  /** createConversation calls (POST /v3/conversations) and the id answered (none when refused). */
+  readonly created: Array<{ body: Json; id?: string }> = [];
+  /** Answer createConversation with 403, as Teams does once the app is gone. */
+  refuseCreate = false;
   private nextId = 1;
 
   private constructor(private readonly server: http.Server) {
@@ -214,6 +218,8 @@ export class FakeConnector extends EventEmitter {
   reset(): void {
     this.requests.length = 0;
     this.script.length = 0;
+    this.created.length = 0;
+    this.refuseCreate = false;
   }
 
   posts(conversationId?: string): ConnectorRequest[] {
@@ -248,6 +254,19 @@ export class FakeConnector extends EventEmitter {
         const known = this.members.get(decodeURIComponent(member[1]));
         res.writeHead(known ? 200 : 404, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(known ?? { error: { code: 'MemberNotFoundInConversation', message: 'no such member' } }));
+        return;
+      }
+      if (req.method === 'POST' && /^\/v3\/conversations\/?(\?.*)?$/.test(req.url ?? '')) {
+        // createConversation: a new 1:1 chat, unless told to refuse (the app was removed).
+        const id = `a:created-${this.created.length + 1}`;
+        this.created.push({ body: raw ? (JSON.parse(raw) as Json) : {}, id: this.refuseCreate ? undefined : id });
+        if (this.refuseCreate) {
+          res.writeHead(403, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } }));
+        } else {
+          res.writeHead(201, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ id }));
+        }
         return;
       }
       const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?\/?(?:\?.*)?$/.exec(req.url ?? '');
