@@ -23,6 +23,8 @@ export interface Installation {
   /** The user's IANA time zone as Teams last reported it (activity.localTimezone), for the times on cards. */
   timeZone?: string;
   connectionNotice?: ConnectionNotice;
+  /** oauth mode: the user was sent the sign-in-again card for the current failure (kept across restarts). */
+  signInPrompted?: boolean;
   /**
    * The reference is one the bot made itself (createConversation after Teams lost the chat), not one Teams sent.
    * If Teams loses that one too, the installation is given up rather than re-created again and again.
@@ -62,13 +64,14 @@ export class InstallationRepository {
       signedIn: existing?.signedIn,
       timeZone: who.timeZone ?? existing?.timeZone,
       connectionNotice: existing?.connectionNotice,
+      signInPrompted: existing?.signInPrompted,
       updatedAt: new Date().toISOString(),
     };
     await this.write(installation);
     return installation;
   }
 
-  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn' | 'signedIn' | 'connectionNotice'>>): Promise<Installation | undefined> {
+  async update(aadObjectId: string, patch: Partial<Pick<Installation, 'active' | 'paused' | 'upn' | 'signedIn' | 'connectionNotice' | 'signInPrompted'>>): Promise<Installation | undefined> {
     const existing = await this.get(aadObjectId);
     if (!existing) return undefined;
     const next = { ...existing, ...patch, updatedAt: new Date().toISOString() };

@@ -1,6 +1,7 @@
 // UCWA_AUTH=oauth: when a watcher's sign-in fails (the token service has no token for the user, or the pool refuses
-// it), the user gets ONE sign-in card in their chat, not one per retry. The episode ends when the watcher connects
-// again or the user signs in again; a later failure then gets a new card.
+// it), the user gets ONE sign-in card in their chat, not one per retry, and not again after a restart (the episode is
+// kept on the installation). The episode ends when the watcher connects again or the user signs in again; a later
+// failure then gets a new card.
 import type { Logger } from '../src/logger';
 import type { AccountStatusView, WatcherSupervisor } from '../src/watcher';
 import type { InstallationRepository } from './installations';
@@ -26,17 +27,31 @@ export class SignInPrompter {
   /** The user has just signed in: a later failure deserves a new card. */
   reset(accountId: string): void {
     this.prompted.delete(accountId.toLowerCase());
+    void this.endEpisode(accountId.toLowerCase());
+  }
+
+  private async endEpisode(id: string): Promise<void> {
+    try {
+      if ((await this.installations.get(id))?.signInPrompted) await this.installations.update(id, { signInPrompted: undefined });
+    } catch (err) {
+      this.log.warn('could not clear the sign-in prompt mark', { user: id, error: err as Error });
+    }
   }
 
   private async onStatus(status: AccountStatusView): Promise<void> {
     const id = status.accountId;
-    if (status.state === 'connected') return void this.prompted.delete(id);
+    if (status.state === 'connected') {
+      this.prompted.delete(id);
+      return this.endEpisode(id);
+    }
     if (status.state !== 'authFailed' || this.prompted.has(id)) return;
     this.prompted.add(id);
     const installation = await this.installations.get(id);
-    if (!installation?.active || installation.paused) return;
+    // Already asked during this failure, perhaps by the process before a restart.
+    if (!installation?.active || installation.paused || installation.signInPrompted) return;
     try {
       await this.tokens.sendSignInCard(installation.reference, SIGN_IN_AGAIN_TEXT);
+      await this.installations.update(id, { signInPrompted: true });
       this.log.info('asked the user to sign in again', { user: id });
     } catch (err) {
       this.log.warn('could not ask the user to sign in again', { user: id, error: err as Error });

@@ -45,6 +45,7 @@ class OAuthHarness {
     readonly notifier: CardNotifier,
     readonly log: RecordingLogger,
     private readonly transport: NodeHttpTransport,
+    readonly userTokens: UserTokens,
   ) {}
 
   static async start(resource: OAuthResourceMode): Promise<OAuthHarness> {
@@ -74,7 +75,7 @@ class OAuthHarness {
     const server = createBotServer(adapter, bot, async () => ({ ready: true, checks: {} }), log);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     notifier.start();
-    return new OAuthHarness(sim, connector, tokens, server, supervisor, installations, notifier, log, transport);
+    return new OAuthHarness(sim, connector, tokens, server, supervisor, installations, notifier, log, transport, userTokens);
   }
 
   async stop(): Promise<void> {
@@ -234,10 +235,25 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     assert.equal((prompts[0].body.attachments![0].content as { text: string }).text, SIGN_IN_AGAIN_TEXT);
     assert.equal(prompts[0].conversationId, `a:personal-${ALEX.aadObjectId}`);
     assert.ok(h.log.has('info', 'asked the user to sign in again'));
+    assert.equal((await h.installations.get(ALEX.aadObjectId))?.signInPrompted, true, 'the prompt is remembered');
+
+    // A restarted process during the same failure: a fresh prompter, and the watcher starting over (connecting, then
+    // authFailed again). No second card.
+    const restarted = new SignInPrompter(h.supervisor, h.installations, h.userTokens, h.log);
+    const unsubscribe = restarted.start();
+    const config = h.supervisor.config(ALEX.aadObjectId)!;
+    await h.supervisor.stop(ALEX.aadObjectId);
+    h.supervisor.start(config);
+    await h.waitForState('authFailed');
+    const retried = failedLookups();
+    await poll('more sign-in retries', () => (failedLookups() >= retried + 2 ? true : undefined), 300, 20);
+    unsubscribe();
+    assert.equal(oauthCards(h.posted(before)).length, 1, 'still one sign-in card after the restart');
 
     const res = await h.verifyState(h.tokens.completeSignIn(ALEX.id));
     assert.equal(res.status, 200);
     await h.waitForState('connected');
+    await poll('the prompt mark to be cleared', async () => ((await h.installations.get(ALEX.aadObjectId))?.signInPrompted ? undefined : true), 100, 20);
   });
 
   it('a token the pool refuses also ends in authFailed with one prompt', async () => {
