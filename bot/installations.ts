@@ -84,29 +84,25 @@ export class InstallationRepository {
    * another conversation (a reinstall, a new client) or changed under us; then the refusal is about a conversation
    * that no longer matters, and false is returned.
    */
-  async deactivateConversation(aadObjectId: string, conversationId: string | undefined): Promise<boolean> {
-    const key = this.key(aadObjectId);
-    const item = (await this.storage.read([key]))[key] as (Installation & { eTag?: string }) | undefined;
-    if (!item || item.reference.conversation?.id !== conversationId) return false;
-    try {
-      await this.storage.write({ [key]: { ...item, active: false, updatedAt: new Date().toISOString() } });
-      return true;
-    } catch (err) {
-      if (err instanceof ETagConflictError) return false;
-      throw err;
-    }
+  deactivateConversation(aadObjectId: string, conversationId: string | undefined): Promise<boolean> {
+    return this.updateIfStillIn(aadObjectId, conversationId, { active: false });
   }
 
   /**
    * Replaces a conversation Teams no longer knows with one the bot created, unless the installation has meanwhile
    * moved on (a reinstall or a message brought a fresh reference). True when replaced.
    */
-  async replaceLostConversation(aadObjectId: string, lostConversationId: string | undefined, reference: Partial<ConversationReference>): Promise<boolean> {
+  replaceLostConversation(aadObjectId: string, lostConversationId: string | undefined, reference: Partial<ConversationReference>): Promise<boolean> {
+    return this.updateIfStillIn(aadObjectId, lostConversationId, { reference, recreated: true });
+  }
+
+  /** Applies `patch` only while the installation still points at `conversationId` (eTag-guarded). */
+  private async updateIfStillIn(aadObjectId: string, conversationId: string | undefined, patch: Partial<Installation>): Promise<boolean> {
     const key = this.key(aadObjectId);
     const item = (await this.storage.read([key]))[key] as (Installation & { eTag?: string }) | undefined;
-    if (!item || item.reference.conversation?.id !== lostConversationId) return false;
+    if (!item || item.reference.conversation?.id !== conversationId) return false;
     try {
-      await this.storage.write({ [key]: { ...item, reference, recreated: true, updatedAt: new Date().toISOString() } });
+      await this.storage.write({ [key]: { ...item, ...patch, updatedAt: new Date().toISOString() } });
       return true;
     } catch (err) {
       if (err instanceof ETagConflictError) return false;
