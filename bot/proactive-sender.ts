@@ -3,7 +3,7 @@
 // failures (429, 412, 502, 503, 504, resets) are retried with backoff that honours Retry-After.
 import { type Activity, type CloudAdapter, type ConversationParameters, type ConversationReference, TurnContext } from 'botbuilder';
 import { AuthenticationConstants } from 'botframework-connector';
-import { backoffDelay, BackoffPolicy, sleep } from '../src/ucwa/backoff';
+import { backoffDelay, BackoffPolicy, parseRetryAfter, sleep } from '../src/ucwa/backoff';
 import type { Logger } from '../src/logger';
 
 export interface SenderOptions {
@@ -55,11 +55,7 @@ function statusOf(err: unknown): number | undefined {
 
 function retryAfterOf(err: unknown): number | undefined {
   const headers = (err as ErrorShape)?.response?.headers;
-  const raw = typeof headers?.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string> | undefined)?.['retry-after'];
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+  return parseRetryAfter(typeof headers?.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string> | undefined)?.['retry-after']);
 }
 
 function errorCodeOf(err: unknown): string | undefined {

@@ -1,6 +1,6 @@
 // One small structured logger for every layer: JSON lines on stderr, each line passed through redaction so that no
 // token, password or Authorization header can reach a log, whatever a caller puts in it.
-import { redact } from './ucwa/redact';
+import { redactValue } from './ucwa/redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -43,10 +43,25 @@ export class JsonLogger implements Logger {
   private write(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < ORDER[this.level]) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message, ...this.base, ...fields };
-    for (const [k, v] of Object.entries(entry)) if (v instanceof Error) entry[k] = { name: v.name, message: v.message };
-    this.sink(redact(JSON.stringify(entry)));
+    for (const [k, v] of Object.entries(entry)) if (v instanceof Error) entry[k] = errorFields(v);
+    this.sink(JSON.stringify(redactValue(entry)));
   }
 }
+
+/**
+ * An error as log fields: name, message, code, the stack (where it happened is what makes an error line useful;
+ * capped, and redacted with the rest of the line) and, one level deep, its cause.
+ */
+function errorFields(err: Error, depth = 0): Record<string, unknown> {
+  const fields: Record<string, unknown> = { name: err.name, message: err.message };
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') fields.code = code;
+  if (err.stack) fields.stack = err.stack.split('\n').slice(1, MAX_STACK_FRAMES + 1).map((l) => l.trim()).join('\n');
+  if (err.cause instanceof Error && depth === 0) fields.cause = errorFields(err.cause, 1);
+  return fields;
+}
+
+const MAX_STACK_FRAMES = 12;
 
 /** A logger that drops everything (tests, the CLI's quiet mode). */
 export const silentLogger: Logger = {

@@ -1,7 +1,6 @@
 // A minimal PNG encoder (8-bit RGBA, no interlace, filter type 0 on every row) and a header reader. Enough for the
 // Teams app icons; no dependency beyond node:zlib.
-import { deflateSync } from 'node:zlib';
-import { crc32 } from './crc32';
+import { crc32, deflateSync } from 'node:zlib';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

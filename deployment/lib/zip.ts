@@ -1,7 +1,6 @@
 // A minimal ZIP writer (PKWARE APPNOTE 6.3: local headers, deflate, central directory, end record), enough for a
 // Teams app package. Entries are deflated with node:zlib; times are fixed so the same input gives the same bytes.
-import { deflateRawSync } from 'node:zlib';
-import { crc32 } from './crc32';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
   /** Path inside the archive, forward slashes, no leading slash. */

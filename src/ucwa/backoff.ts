@@ -1,4 +1,5 @@
 // Exponential backoff with full jitter, honouring the server's Retry-After, and an abortable sleep.
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -25,23 +26,23 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, retryAfterS
   return Math.max(jittered, asked);
 }
 
-/** Resolves after `ms`, or rejects with an AbortError when the signal fires first. */
+/**
+ * Resolves after `ms`, or rejects with an AbortError when the signal fires first. Node's own promise timer (test
+ * clocks that fake `node:timers/promises` control it too).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const abortError = () => {
-      const err = new Error('aborted');
-      err.name = 'AbortError';
-      return err;
-    };
-    if (signal?.aborted) return reject(abortError());
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, undefined, { signal });
+}
+
+/**
+ * Seconds a `Retry-After` header asks for (RFC 9110: delay-seconds or an HTTP date), or undefined when absent or
+ * garbled. The one parser for UCWA answers and Teams answers alike; `backoffDelay` caps what it returns.
+ */
+export function parseRetryAfter(raw: string | readonly string[] | null | undefined, now: number = Date.now()): number | undefined {
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  // An HTTP date names its weekday or month; a bare "-5" or "1.5e3" would otherwise parse as a year.
+  const at = /[A-Za-z]/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }

@@ -1,6 +1,7 @@
 // RFC 2397 data URIs, as UCWA uses them for the first message of an invitation and for message bodies
 // ("data:text/plain;charset=utf-8,Hi+Tosh%0d%0a"). UCWA URL-encodes with '+' for spaces and '%2b' for a real plus,
 // so '+' must become a space BEFORE percent-decoding (the other order corrupts literal plus signs).
+import { decodeHTML } from 'entities';
 
 export interface DataUri {
   /** Lower-cased media type; `text/plain` when the URI names none (RFC 2397 default). */
@@ -115,18 +116,9 @@ function decodeText(bytes: Uint8Array, charset: string | undefined): string {
   }
 }
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00a0',
-};
-
-/** Plain text of a small HTML fragment (an IM body): markup removed, line breaks kept, basic entities decoded. */
+/** Plain text of a small HTML fragment (an IM body): markup removed, line breaks kept, every HTML5 entity decoded. */
 function htmlToText(html: string): string {
-  return decodeHtmlEntities(
+  return decodeHTML(
     html
       .replace(/<!--[\s\S]*?-->/g, '')
       .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, '')
@@ -141,18 +133,4 @@ function htmlToText(html: string): string {
     .split('\n')
     .map((line) => line.trim())
     .join('\n');
-}
-
-function decodeHtmlEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|[A-Za-z]+);/g, (entity, body: string) => {
-    if (body[0] === '#') {
-      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return isValidCodePoint(code) ? String.fromCodePoint(code) : entity;
-    }
-    return NAMED_ENTITIES[body.toLowerCase()] ?? entity;
-  });
-}
-
-function isValidCodePoint(code: number): boolean {
-  return Number.isInteger(code) && code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
 }

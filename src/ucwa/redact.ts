@@ -33,6 +33,26 @@ export function redact(text: string): string {
     .replace(CWT_TOKEN, `$1${REDACTED}`);
 }
 
+/** Whether a field named `name` holds a secret wherever it appears (a JSON member, a log field, a header). */
+export function isSecretName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return CREDENTIAL_HEADERS.has(lower) || SECRET_KEYS.some((k) => lower.endsWith(k));
+}
+
+/**
+ * A copy of a JSON-able value with every string redacted and every secret-named member masked. Redacting the
+ * values before serialising keeps the result valid JSON: a pattern that runs "to the end of the line" (an
+ * Authorization header quoted in an error message) ends with its string, not with the rest of a one-line document.
+ */
+export function redactValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretName(k) && v !== undefined ? REDACTED : redactValue(v, depth + 1);
+  return out;
+}
+
 function redactBearer(match: string, prefix: string, token: string, offset: number, whole: string): string {
   const next = whole.charAt(offset + match.length);
   return CHALLENGE_PARAM_NAME.test(token) && next === '"' ? match : `${prefix}${REDACTED}`;

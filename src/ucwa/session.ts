@@ -3,6 +3,7 @@
 // retries the same URL once.
 import type { TokenProvider } from './auth';
 import { findMsRtcOAuth, MsRtcOAuthChallenge, parseWwwAuthenticate } from './challenge';
+import { parseRetryAfter } from './backoff';
 import { UcwaAuthError, UcwaHttpError } from './errors';
 import type { HttpResponse, HttpTransport } from './http';
 import { TrustedOrigins } from './origins';
@@ -124,12 +125,7 @@ export function isAuthFailure(res: HttpResponse): boolean {
 }
 
 export function retryAfterSeconds(res: HttpResponse): number | undefined {
-  const raw = res.headers['retry-after'];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  if (!v) return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim());
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  return parseRetryAfter(res.headers['retry-after']);
 }
 
 export function ensureOk(method: string, res: UcwaResponse): void {

@@ -1,6 +1,6 @@
 // An independent ZIP reader for the tests: finds the end-of-central-directory record, walks the central directory,
-// and inflates each entry from its local header with node:zlib, checking sizes and CRC-32. The CRC is zlib's own, not
-// deployment/lib/crc32.ts, so the writer is checked against an independent implementation.
+// and inflates each entry from its local header with node:zlib, checking sizes and the CRC-32 of the inflated bytes
+// (which catches a writer that stores the CRC of the wrong bytes, or in the wrong place).
 import { crc32 as zlibCrc32, inflateRawSync } from 'node:zlib';
 
 export interface ZipFileEntry {

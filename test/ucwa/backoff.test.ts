@@ -1,6 +1,7 @@
 // The retry policy shared by the event channel, the application lifecycle and the Teams sender.
 import assert from 'node:assert/strict';
-import { backoffDelay, MAX_RETRY_AFTER_MS } from '../../src/ucwa/backoff';
+import { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter, sleep } from '../../src/ucwa/backoff';
+import sinon from 'sinon';
 
 describe('ucwa: backoff with full jitter and Retry-After', () => {
   const policy = { baseMs: 1_000, maxMs: 60_000 };
@@ -24,5 +25,42 @@ describe('ucwa: backoff with full jitter and Retry-After', () => {
 
   it('ignores a Retry-After that is not a usable number', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, -5]) assert.equal(backoffDelay(policy, 0, bad, () => 0.5), 500, String(bad));
+  });
+
+  describe('parseRetryAfter (the one parser, for UCWA and Teams answers)', () => {
+    const now = Date.parse('2026-12-05T10:00:00Z');
+
+    it('reads delay-seconds and HTTP dates (rounded up, never negative)', () => {
+      assert.equal(parseRetryAfter('120', now), 120);
+      assert.equal(parseRetryAfter(' 7 ', now), 7);
+      assert.equal(parseRetryAfter(['3', '9'], now), 3, 'a repeated header: the first one');
+      assert.equal(parseRetryAfter('Sat, 05 Dec 2026 10:00:30 GMT', now), 30);
+      assert.equal(parseRetryAfter('Sat, 05 Dec 2026 09:00:00 GMT', now), 0, 'a date in the past means now');
+    });
+
+    it('is undefined for an absent or garbled header', () => {
+      for (const bad of [undefined, null, '', '  ', 'soon', '-5', '1.5e3']) assert.equal(parseRetryAfter(bad, now), undefined, String(bad));
+    });
+  });
+
+  describe('sleep', () => {
+    it('follows the (fake) clock and rejects with an AbortError when aborted', async () => {
+      const clock = sinon.useFakeTimers();
+      try {
+        let done = false;
+        const p = sleep(1_000).then(() => (done = true));
+        await clock.tickAsync(999);
+        assert.equal(done, false);
+        await clock.tickAsync(1);
+        await p;
+        assert.equal(done, true);
+        const controller = new AbortController();
+        const aborted = sleep(60_000, controller.signal);
+        controller.abort();
+        await assert.rejects(aborted, { name: 'AbortError' });
+      } finally {
+        clock.restore();
+      }
+    });
   });
 });

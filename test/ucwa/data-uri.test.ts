@@ -109,6 +109,16 @@ describe('ucwa/data-uri', () => {
       assert.equal(firstMessageText(`data:text/html;charset=utf-8,${rich}`), 'Tom & Jerry <3\nLine two ☺ "q" &bogus;\n\nend');
     });
 
+    it('decodes every HTML5 named entity (typographic quotes, accents, ellipsis), not only the XML five', () => {
+      const html = encodeURIComponent('<p>It&rsquo;s &eacute;t&eacute; &ndash; caf&eacute;&hellip; &euro;5 &copy;</p>');
+      assert.equal(firstMessageText(`data:text/html;charset=utf-8,${html}`), 'It’s été – café… €5 ©');
+    });
+
+    it('decodes once: an escaped entity stays an entity, and decoded markup is text, not tags', () => {
+      const html = encodeURIComponent('<p>&amp;lt;b&amp;gt; and &lt;a href=x&gt;link&lt;/a&gt;</p>');
+      assert.equal(firstMessageText(`data:text/html,${html}`), '&lt;b&gt; and <a href=x>link</a>');
+    });
+
     it('collapses HTML source whitespace', () => {
       assert.equal(firstMessageText(`data:text/html,${encodeURIComponent('<p>  a \r\n  b  </p>')}`), 'a b');
     });
