@@ -208,19 +208,4 @@ describe('bot start-up with a bad configuration (node dist/bot/index.js)', funct
       busy.close();
     }
   });
-
-  it('restify\'s known DEP0111 warning is silenced; other warnings still print', async () => {
-    const script = [
-      `require(${JSON.stringify(path.resolve(__dirname, '../../bot/process-warnings.js'))});`,
-      "require('restify');",
-      "process.emitWarning(\"Access to process.binding('http_parser') is deprecated.\", 'DeprecationWarning', 'DEP0111');",
-      "process.emitWarning('something else', 'DeprecationWarning', 'DEP0999');",
-      "process.emitWarning(\"Access to process.binding('uv') is deprecated.\", { type: 'DeprecationWarning', code: 'DEP0111' });",
-    ].join('\n');
-    const run = await runNode(['-e', script], {});
-    assert.equal(run.code, 0, run.stderr);
-    assert.ok(!run.stderr.includes('http_parser'), run.stderr);
-    assert.match(run.stderr, /DEP0999.*something else/);
-    assert.match(run.stderr, /DEP0111.*process\.binding\('uv'\)/, 'another DEP0111 (a different binding) is not hidden');
-  });
 });

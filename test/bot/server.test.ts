@@ -1,11 +1,9 @@
 // The HTTP surface: /healthz, /readyz, and /api/messages refusing requests without a Bot Framework token once an app
 // id is configured (the real process, bot/index.js).
-// As in bot/index.ts: restify's known DEP0111 warning stays out of the test output (other warnings do not).
-import '../../bot/process-warnings';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { ActivityHandler } from 'botbuilder';
-import type restify from 'restify';
+import type http from 'node:http';
 import { createBotServer, Readiness } from '../../bot/server';
 import { MemoryStorage } from '../../src/store';
 import { BotProcess } from '../e2e/bot-process';
@@ -13,7 +11,7 @@ import { freePort } from '../support/ports';
 import { localCloudAdapter, RecordingLogger } from './helpers';
 
 describe('bot HTTP server (createBotServer)', () => {
-  let server: restify.Server;
+  let server: http.Server;
   let base: string;
   const log = new RecordingLogger();
   const storage = new MemoryStorage();
