@@ -143,6 +143,16 @@ describe('bot configuration (loadConfig)', () => {
     assert.equal(loadConfig({ ...UCWA, DEMO_SIMULATOR_PORT: 'abc' }).demo, undefined, 'ignored outside the demo');
   });
 
+  it('HTTP_REQUEST_TIMEOUT_MS and ToBotFromChannelOpenIdMetadataUrl (advanced/testing): validated like the others', () => {
+    assert.equal(loadConfig({}).httpRequestTimeoutMs, 15_000);
+    assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '1000' }).httpRequestTimeoutMs, 1000);
+    refuses({ HTTP_REQUEST_TIMEOUT_MS: '50' }, 'HTTP_REQUEST_TIMEOUT_MS', /100 to 300000/);
+    refuses({ HTTP_REQUEST_TIMEOUT_MS: '1s' }, 'HTTP_REQUEST_TIMEOUT_MS', /whole number/);
+    assert.equal(loadConfig({ ToBotFromChannelOpenIdMetadataUrl: 'http://127.0.0.1:9000/v1/.well-known/openidconfiguration' }).channelOpenIdMetadataUrl, 'http://127.0.0.1:9000/v1/.well-known/openidconfiguration');
+    refuses({ ToBotFromChannelOpenIdMetadataUrl: 'http://keys.example.com/openid' }, 'ToBotFromChannelOpenIdMetadataUrl', /https/);
+    refuses({ ToBotFromChannelOpenIdMetadataUrl: 'not a url' }, 'ToBotFromChannelOpenIdMetadataUrl', /https URL/);
+  });
+
   it('LOG_LEVEL must be debug, info, warn or error', () => {
     refuses({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /debug, info, warn or error/);
     assert.equal(loadConfig({ LOG_LEVEL: ' Warn ' }).logLevel, 'warn');
