@@ -31,6 +31,13 @@ export interface BotConfig {
   oauthResource: OAuthResourceMode;
   /** botbuilder's `OAuthUrl`: the Bot Framework token service (a regional one, or a local fake in tests). */
   oauthUrl?: string;
+  /**
+   * botbuilder's `ToBotFromChannelOpenIdMetadataUrl`: where the keys that sign the channel's tokens are published.
+   * Unset in production (botbuilder's public-cloud default); a local stand-in in tests.
+   */
+  channelOpenIdMetadataUrl?: string;
+  /** How long a client may take to send one whole request (headers and body) before the connection is cut. */
+  httpRequestTimeoutMs: number;
   storageUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
@@ -124,17 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   }
   const resourceRaw = (value(env, 'UCWA_OAUTH_RESOURCE') ?? 'connection').toLowerCase();
   if (resourceRaw !== 'connection' && resourceRaw !== 'pool') throw new ConfigError('UCWA_OAUTH_RESOURCE', 'must be connection or pool');
-  const oauthUrl = value(env, 'OAuthUrl');
-  if (oauthUrl) {
-    let url: URL;
-    try {
-      url = new URL(oauthUrl);
-      assertSecureTransport(url);
-    } catch {
-      throw new ConfigError('OAuthUrl', 'must be an https URL of the Bot Framework token service (plain http only to a loopback address)');
-    }
-    if (url.username || url.password) throw new ConfigError('OAuthUrl', 'must not contain credentials');
-  }
+  const oauthUrl = endpointUrl(env, 'OAuthUrl', 'the Bot Framework token service');
+  const channelOpenIdMetadataUrl = endpointUrl(env, 'ToBotFromChannelOpenIdMetadataUrl', 'the Bot Framework channel\'s OpenID configuration');
   if (discovery) {
     if (auth === 'password' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=password (a JSON list of linked accounts)');
     if (auth === 'azure' && !accountsFile) throw new ConfigError('UCWA_ACCOUNTS_FILE', 'is required when UCWA_AUTH=azure (it maps Teams users to SIP addresses)');
@@ -155,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   const storageUrl = value(env, 'STORAGE_URL') ?? (demo ? 'memory:' : 'sqlite:./data/bot.db');
   parseStorageUrl(storageUrl); // throws a one-line STORAGE_URL error
 
+  const httpRequestTimeoutMs = integerValue(env, 'HTTP_REQUEST_TIMEOUT_MS', 15_000, 100, 300_000);
+
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
 
@@ -169,11 +169,36 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
     oauthConnection,
     oauthResource: resourceRaw,
     oauthUrl,
+    channelOpenIdMetadataUrl,
+    httpRequestTimeoutMs,
     storageUrl,
     logLevel: logLevel as BotConfig['logLevel'],
     listenHost: appId ? undefined : '127.0.0.1',
     demo,
   };
+}
+
+/** An endpoint botbuilder calls: https, or plain http to a loopback address (local stand-ins in tests). */
+function endpointUrl(env: NodeJS.ProcessEnv, name: string, what: string): string | undefined {
+  const raw = value(env, name);
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+    assertSecureTransport(url);
+  } catch {
+    throw new ConfigError(name, `must be an https URL of ${what} (plain http only to a loopback address)`);
+  }
+  if (url.username || url.password) throw new ConfigError(name, 'must not contain credentials');
+  return raw;
+}
+
+function integerValue(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw.slice(0, 20)}"`);
+  return n;
 }
 
 function portValue(env: NodeJS.ProcessEnv, name: string, fallback: number, allowAny: boolean): number {

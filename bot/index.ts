@@ -1,7 +1,5 @@
 // The process entry point and composition root: configuration, storage, the watcher, the Teams bot and the HTTP
 // server. With no Skype for Business configured it runs the local demo (simulator + Agents Playground).
-// First, before restify is loaded: keeps its known DEP0111 warning out of the start-up output.
-import './process-warnings';
 import { existsSync } from 'node:fs';
 import { JsonLogger } from '../src/logger';
 import { createRepositories, openStorage, StorageConfigError } from '../src/store';
@@ -15,6 +13,8 @@ import { CardNotifier } from './card-notifier';
 import { ConfigError, loadConfig } from './config';
 import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
+import { routeLibraryConsole } from './http/library-console';
+import { RejectionLog } from './http/rejection-log';
 import { InstallationRepository } from './installations';
 import { InvitationBot } from './invitation-bot';
 import { PlaygroundProcess, portInUse, startPlayground } from './playground';
@@ -29,6 +29,9 @@ import { AccountSource, WatchManager } from './watch-manager';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadConfig(env);
   const log = new JsonLogger(config.logLevel);
+  // From here on every line on stderr is one JSON object, library output included (rate-limited like refusals).
+  const rejections = new RejectionLog(log);
+  routeLibraryConsole(rejections);
   if (config.demo?.playground && (await portInUse(config.demo.playgroundPort))) {
     throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one (or DEMO_PLAYGROUND=off)`);
   }
@@ -71,7 +74,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   notices.start();
   const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
   const readiness = new BotReadiness(storage, supervisor);
-  const server = createBotServer(adapter, bot, () => readiness.check(), log);
+  const server = createBotServer(adapter, bot, () => readiness.check(), log, { requestTimeoutMs: config.httpRequestTimeoutMs, rejections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.listenHost, () => resolve());
@@ -131,8 +134,9 @@ if (require.main === module) {
   loadDotEnv();
   main().catch((err: Error) => {
     // Bad configuration: one line that names the variable, nothing else.
-    if (err instanceof ConfigError || err instanceof StorageConfigError) console.error(`Configuration error: ${err.message}`);
-    else console.error(`Start-up failed: ${err.message}`);
+    // Written directly: console.error is routed into the JSON log once main() has started.
+    if (err instanceof ConfigError || err instanceof StorageConfigError) process.stderr.write(`Configuration error: ${err.message}\n`);
+    else process.stderr.write(`Start-up failed: ${err.message}\n`);
     process.exit(1);
   });
 }

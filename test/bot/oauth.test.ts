@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Activity } from 'botbuilder';
-import type restify from 'restify';
+import type http from 'node:http';
 import { demoUsers, UcwaSimulator } from '../../src/simulator';
 import { createRepositories, MemoryStorage } from '../../src/store';
 import { NodeHttpTransport } from '../../src/ucwa/http';
@@ -39,7 +39,7 @@ class OAuthHarness {
     readonly sim: UcwaSimulator,
     readonly connector: FakeConnector,
     readonly tokens: FakeTokenService,
-    readonly server: restify.Server,
+    readonly server: http.Server,
     readonly supervisor: WatcherSupervisor,
     readonly installations: InstallationRepository,
     readonly notifier: CardNotifier,

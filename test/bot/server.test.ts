@@ -1,11 +1,10 @@
 // The HTTP surface: /healthz, /readyz, and /api/messages refusing requests without a Bot Framework token once an app
 // id is configured (the real process, bot/index.js).
-// As in bot/index.ts: restify's known DEP0111 warning stays out of the test output (other warnings do not).
-import '../../bot/process-warnings';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { ActivityHandler } from 'botbuilder';
-import type restify from 'restify';
+import type http from 'node:http';
+import type { ActivityEndpoint } from '../../bot/http/messages-endpoint';
 import { createBotServer, Readiness } from '../../bot/server';
 import { MemoryStorage } from '../../src/store';
 import { BotProcess } from '../e2e/bot-process';
@@ -13,7 +12,7 @@ import { freePort } from '../support/ports';
 import { localCloudAdapter, RecordingLogger } from './helpers';
 
 describe('bot HTTP server (createBotServer)', () => {
-  let server: restify.Server;
+  let server: http.Server;
   let base: string;
   const log = new RecordingLogger();
   const storage = new MemoryStorage();
@@ -56,6 +55,55 @@ describe('bot HTTP server (createBotServer)', () => {
 
     readiness = async () => ({ ready: false, checks: { storage: 'ok', watcher: 'starting' } });
     assert.equal((await fetch(`${base}/readyz`)).status, 503);
+  });
+});
+
+describe('/api/messages without an app id (local mode)', () => {
+  let server: http.Server;
+  let base: string;
+  const log = new RecordingLogger();
+  const ACTIVITY = { type: 'message', channelId: 'msteams', serviceUrl: 'http://127.0.0.1:9/', conversation: { id: 'c' }, from: { id: 'u' }, recipient: { id: 'b' } };
+  let failure: Error | undefined;
+  const adapter: ActivityEndpoint = {
+    requiresToken: false,
+    checkToken: async () => 'valid',
+    runActivity: async () => {
+      if (failure) throw failure;
+      return { status: 200, body: { ok: true } };
+    },
+    isAuthenticationFailure: () => false,
+  };
+
+  before(async () => {
+    server = createBotServer(adapter, new ActivityHandler(), async () => ({ ready: true, checks: {} }), log);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const post = (body: unknown) => fetch(base, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('an activity missing its required fields (value "garbage") is a 400, not a failed turn', async () => {
+    const res = await post({ type: 'message', value: 'garbage' });
+    assert.equal(res.status, 400);
+    assert.ok(log.entries.some((e) => e.message === 'request rejected' && e.fields?.reason === 'not-an-activity'));
+  });
+
+  it('a well-formed activity reaches the adapter, whose invoke answer is sent as JSON', async () => {
+    const res = await post(ACTIVITY);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+  });
+
+  it('an unexpected adapter failure is a generic 500; its text goes to the log only', async () => {
+    failure = new Error('connect ECONNREFUSED internal-host:443');
+    try {
+      const res = await post(ACTIVITY);
+      assert.equal(res.status, 500);
+      assert.deepEqual(await res.json(), { error: 'internal error' });
+      assert.ok(log.entries.some((e) => e.level === 'error' && e.fields?.reason === 'adapter-failure'));
+    } finally {
+      failure = undefined;
+    }
   });
 });
 

@@ -27,6 +27,8 @@ const OPTIONAL: Record<string, string> = {
   DEMO_PLAYGROUND_PORT: 'local demo only (Agents Playground), see DEMO_SIMULATOR_PORT',
   UCWA_OAUTH_RESOURCE: 'oauth mode only; the default (connection: getUserToken) fits the Entra ID v2 connection the template creates; pool (getAadTokens per pool origin) is for an Azure AD v1 connection made by hand',
   OAuthUrl: "botbuilder's token service endpoint; the default (https://token.botframework.com) is right unless the Azure Bot uses a regional token service; tests point it at a fake",
+  HTTP_REQUEST_TIMEOUT_MS: 'how long a client may take to send a whole request; the default (15 s) is generous for the Bot Framework; tests make it short to show slow clients are cut off',
+  ToBotFromChannelOpenIdMetadataUrl: "botbuilder's location of the channel's token signing keys; the public cloud default is right in production; tests point it at a local stand-in",
 };
 
 /** Reads whose variable name is computed at run time, by file and expression, with where the names come from. */

@@ -5,9 +5,27 @@ import { eventually } from '../support/ports';
 
 export class BotProcess {
   private output = '';
+  private errorOutput = '';
   private constructor(readonly port: number, private readonly child: ChildProcess) {
     child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+      this.errorOutput += d.toString();
+    });
+  }
+
+  /** What the process wrote to stderr alone (its log: one JSON object per line). */
+  get stderr(): string {
+    return this.errorOutput;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Still running (it has not exited or crashed). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Everything the process printed (logs included), to check what it says and what it must never say. */
