@@ -14,10 +14,19 @@ export interface EventBatch {
 
 export type ChannelReset = 'resync' | 'resume';
 
+/**
+ * How long past the P-GET hold the client still waits for an answer (a P-GET with timeout=180 is given up at 195 s).
+ * A pool releases a held P-GET when its hold ends, so an answer this late means the pool (or a proxy in front of it)
+ * accepted the request and will never answer; the same URL is then asked again, which the reference calls safe.
+ * Small, so a hung poll is noticed within the hold plus 15 s; not zero, so a pool's answer that is merely slow to
+ * arrive at the end of the hold is not cut off.
+ */
+export const PGET_CLIENT_MARGIN_SECONDS = 15;
+
 export interface EventChannelOptions {
   /** Seconds the server may hold the P-GET (documented range 180-1800). */
   timeoutSeconds?: number;
-  /** Extra time the HTTP client waits beyond the hold before it gives up on a P-GET. */
+  /** Extra time the HTTP client waits beyond the hold before it gives up on a P-GET (PGET_CLIENT_MARGIN_SECONDS). */
   clientMarginSeconds?: number;
   backoff?: BackoffPolicy;
   /** Consecutive network failures after which the cached URLs are no longer trusted. */
@@ -52,7 +61,7 @@ export class EventChannel {
   ) {
     this.href = startHref;
     this.timeoutSeconds = options.timeoutSeconds ?? 180;
-    this.clientTimeoutMs = Math.round((this.timeoutSeconds + (options.clientMarginSeconds ?? 60)) * 1000);
+    this.clientTimeoutMs = Math.round((this.timeoutSeconds + (options.clientMarginSeconds ?? PGET_CLIENT_MARGIN_SECONDS)) * 1000);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxNetworkFailures = options.maxNetworkFailures ?? 10;
   }

@@ -1,7 +1,7 @@
 // Watches one linked Skype for Business account: discovery, application, makeMeAvailable, reportMyActivity and the
 // event channel, recovering from every failure with backoff. Each event batch goes to the account's InvitationBook,
 // which persists it before the batch is acknowledged. It also performs the UCWA accept/decline for this account.
-import { UcwaApplication } from '../ucwa/application';
+import { DELETE_TIMEOUT_MS, UcwaApplication } from '../ucwa/application';
 import type { TokenProvider } from '../ucwa/auth';
 import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
 import { discover, DiscoveryResult, DiscoveryTarget } from '../ucwa/discovery';
@@ -232,6 +232,9 @@ export class AccountWatcher {
         if (e instanceof ApplicationGoneError) {
           // Invitations that arrived while the application was dead never reach us; say so.
           this.log.warn('UCWA application gone; creating a new one', { error: e });
+          // The pool said so for its event channel, but the application may still live on (a proxy's 404, an
+          // answer meant for the channel alone): signed out first, so the user never holds two of ours.
+          await this.discard(this.application?.links.self, 'the pool answered that it is gone');
           this.application = undefined;
           await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
           await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
@@ -282,21 +285,50 @@ export class AccountWatcher {
         return resumed;
       }
     }
+    // Whatever came before is given up: the stored application could not be continued, and one held only here (its
+    // session could not be stored) has no position to continue from. Signed out before another is made.
+    for (const href of new Set([stored?.applicationHref, this.application?.links.self])) await this.discard(href, 'it will not be continued');
+    this.application = undefined;
     const app = await UcwaApplication.create(this.session, this.discovered.applicationsUrl, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
     this.application = app;
     try {
       await app.makeAvailable(signal);
+      this.status.modalities = app.modalities;
+      // Anything still open belongs to a previous application whose links are dead.
+      await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
     } catch (err) {
       // Half set up: sign it out rather than leave it on the pool (the next attempt creates a fresh one).
       this.application = undefined;
-      await app.delete().catch((e: Error) => this.log.warn('could not delete a half-created UCWA application', { error: e }));
+      await this.discard(app.links.self, 'it was only half set up');
       throw err;
     }
-    this.status.modalities = app.modalities;
-    // Anything still open belongs to a previous application whose links are dead.
-    await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
     await this.saveSession({ applicationHref: app.links.self, eventsHref: app.links.events, poolOrigin: this.discovered.poolOrigin });
     return { app, startHref: app.links.events };
+  }
+
+  /**
+   * Signs out an application the watcher gives up, so the pool never holds two of ours for this user. Best effort and
+   * bounded in time (a pool that does not answer reaps it later); not cut short by stop(), which signs out too. Only
+   * hosts the discovery chain established are asked: the token never goes anywhere else.
+   */
+  private async discard(href: string | undefined, why: string): Promise<void> {
+    if (!href) return;
+    let origin: string;
+    try {
+      origin = new URL(href).origin;
+    } catch {
+      return;
+    }
+    if (!this.session.origins.has(origin)) {
+      this.log.warn('not signing out a UCWA application on a host the discovery chain did not establish', { applicationHref: href });
+      return;
+    }
+    try {
+      await UcwaApplication.deleteAt(this.session, href, AbortSignal.timeout(DELETE_TIMEOUT_MS));
+      this.log.info('signed out a UCWA application that is given up', { applicationHref: href, why });
+    } catch (err) {
+      this.log.warn('could not sign out a UCWA application that is given up', { applicationHref: href, why, error: err as Error });
+    }
   }
 
   private async tryResume(applicationHref: string, eventsHref: string, signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string } | undefined> {
