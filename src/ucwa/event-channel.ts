@@ -2,7 +2,8 @@
 // (resync > resume > next, `ack` never edited), each batch handed to the caller and persisted BEFORE the next
 // P-GET acknowledges it, and every documented failure either retried with backoff or raised to the caller.
 import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff';
-import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { classify, GivenUpError, RequestSite } from './failure-policy';
 import { UcwaParseError, UcwaEventsBody } from './resource';
 import type { UcwaSession } from './session';
 
@@ -53,6 +54,8 @@ export class EventChannel {
   private running = false;
   /** A resync or resume whose reconciliation still has to run (after the batch that follows it is persisted). */
   private pendingReset?: ChannelReset;
+  /** What the current step is doing: the P-GET itself, or the caller's work on its answer (reads beside the channel). */
+  private site: RequestSite = 'eventChannel';
 
   constructor(
     private readonly session: UcwaSession,
@@ -90,7 +93,7 @@ export class EventChannel {
           if (isAbortError(err) || signal.aborted) throw err;
           const e = err as Error;
           if (e instanceof UcwaNetworkError && ++networkFailures >= this.maxNetworkFailures) throw new RediscoveryNeededError(e);
-          const retryAfter = this.classify(e);
+          const retryAfter = this.decide(e, this.site);
           const delay = backoffDelay(this.backoff, attempt++, retryAfter, this.options.random);
           this.options.onRetry?.(e, attempt, delay);
           await (this.options.sleep ?? sleep)(delay, signal);
@@ -107,6 +110,7 @@ export class EventChannel {
     // Our own parameter is appended as text: re-serialising the query (URLSearchParams) would re-encode the
     // server's opaque parameters (`%20` -> `+`, `~` -> `%7E`), i.e. edit the URL it gave us.
     if (!url.searchParams.has('timeout')) url.search = `${url.search ? `${url.search}&` : '?'}timeout=${this.timeoutSeconds}`;
+    this.site = 'eventChannel';
     const { events, url: answeredUrl } = await this.session.getEvents(url.toString(), { timeoutMs: this.clientTimeoutMs, signal });
     const { resync, resume, next } = events.links;
     if (resync) {
@@ -119,12 +123,14 @@ export class EventChannel {
     const following = resume ?? next;
     if (!following) throw new UcwaParseError('unexpected-shape', 'an events answer without next, resync or resume', undefined, '');
     if (resume) this.pendingReset = 'resume';
+    this.site = 'secondaryResource';
     await this.options.onBatch({ events, url: answeredUrl });
     if (this.pendingReset) {
       // Before the next P-GET acknowledges the batch: if reconciling fails, the batch comes again and so does this.
       await this.options.onReset?.(this.pendingReset);
       this.pendingReset = undefined;
     }
+    this.site = 'eventChannel';
     await this.moveTo(following, answeredUrl);
   }
 
@@ -134,19 +140,21 @@ export class EventChannel {
     await this.options.onPosition?.(this.href);
   }
 
-  /** Raises what the loop cannot fix; returns the Retry-After (if any) of what it can retry. */
-  private classify(err: Error): number | undefined {
-    if (err instanceof UcwaHttpError) {
-      if (err.status === 404 || err.status === 410) throw new ApplicationGoneError(err);
-      if (err.status === 403 || err.status === 502) throw new RediscoveryNeededError(err);
-      // 409 PGetReplaced (someone replaced our P-GET), 408, 429, 5xx and other surprises: retry the same URL.
-      return err.retryAfterSeconds;
+  /** Raises what the loop cannot fix (see failure-policy.ts); returns the Retry-After (if any) of what it retries. */
+  private decide(err: Error, where: RequestSite): number | undefined {
+    const action = classify(err, where);
+    switch (action.kind) {
+      case 'retrySameUrl':
+        return action.retryAfterSeconds;
+      case 'recreateApplication':
+        throw new ApplicationGoneError(err as UcwaHttpError);
+      case 'rediscover':
+        throw new RediscoveryNeededError(err as UcwaHttpError);
+      case 'signInAgain':
+        throw err;
+      case 'giveUp':
+        // The caller must not take a secondary resource's 404 for the channel's own.
+        throw where === 'eventChannel' ? err : new GivenUpError(err, where);
     }
-    if (err instanceof UcwaNetworkError || err instanceof UcwaParseError) return undefined;
-    // Sign-in and origin failures need the caller.
-    if (err instanceof UcwaError) throw err;
-    // Anything else (typically the store failing in onBatch): the batch was not acknowledged, so retrying the
-    // same URL gets it again.
-    return undefined;
   }
 }
