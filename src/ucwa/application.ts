@@ -5,6 +5,9 @@ import { UcwaHttpError } from './errors';
 import { parseRepresentation, UcwaResource } from './resource';
 import { contentTypeOf, UcwaSession } from './session';
 
+/** A sign-out is a courtesy to the pool: never worth waiting on longer than this. */
+export const DELETE_TIMEOUT_MS = 10_000;
+
 export interface ApplicationOptions {
   userAgent: string;
   culture: string;
@@ -110,7 +113,15 @@ export class UcwaApplication {
   }
 
   async delete(signal?: AbortSignal): Promise<void> {
-    const res = await this.session.send('DELETE', this.links.self, { base: this.links.self, signal, timeoutMs: 10_000 });
+    await UcwaApplication.deleteAt(this.session, this.links.self, signal);
+  }
+
+  /**
+   * Signs out the application at `href` (one created earlier, perhaps by another process). 404 and 410 count as done:
+   * it is gone already. Only a trusted origin is asked (the session refuses others before any token is sent).
+   */
+  static async deleteAt(session: UcwaSession, href: string, signal?: AbortSignal): Promise<void> {
+    const res = await session.send('DELETE', href, { base: href, signal, timeoutMs: DELETE_TIMEOUT_MS });
     if (res.status >= 300 && res.status !== 404 && res.status !== 410) {
       throw new UcwaHttpError('DELETE', res.url.pathname, res.status, undefined, undefined);
     }

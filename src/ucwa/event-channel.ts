@@ -2,7 +2,8 @@
 // (resync > resume > next, `ack` never edited), each batch handed to the caller and persisted BEFORE the next
 // P-GET acknowledges it, and every documented failure either retried with backoff or raised to the caller.
 import { BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, sleep } from './backoff';
-import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaHttpError, UcwaNetworkError } from './errors';
+import { classify, GivenUpError, RequestSite } from './failure-policy';
 import { UcwaParseError, UcwaEventsBody } from './resource';
 import type { UcwaSession } from './session';
 
@@ -14,10 +15,19 @@ export interface EventBatch {
 
 export type ChannelReset = 'resync' | 'resume';
 
+/**
+ * How long past the P-GET hold the client still waits for an answer (a P-GET with timeout=180 is given up at 195 s).
+ * A pool releases a held P-GET when its hold ends, so an answer this late means the pool (or a proxy in front of it)
+ * accepted the request and will never answer; the same URL is then asked again, which the reference calls safe.
+ * Small, so a hung poll is noticed within the hold plus 15 s; not zero, so a pool's answer that is merely slow to
+ * arrive at the end of the hold is not cut off.
+ */
+export const PGET_CLIENT_MARGIN_SECONDS = 15;
+
 export interface EventChannelOptions {
   /** Seconds the server may hold the P-GET (documented range 180-1800). */
   timeoutSeconds?: number;
-  /** Extra time the HTTP client waits beyond the hold before it gives up on a P-GET. */
+  /** Extra time the HTTP client waits beyond the hold before it gives up on a P-GET (PGET_CLIENT_MARGIN_SECONDS). */
   clientMarginSeconds?: number;
   backoff?: BackoffPolicy;
   /** Consecutive network failures after which the cached URLs are no longer trusted. */
@@ -44,6 +54,8 @@ export class EventChannel {
   private running = false;
   /** A resync or resume whose reconciliation still has to run (after the batch that follows it is persisted). */
   private pendingReset?: ChannelReset;
+  /** What the current step is doing: the P-GET itself, or the caller's work on its answer (reads beside the channel). */
+  private site: RequestSite = 'eventChannel';
 
   constructor(
     private readonly session: UcwaSession,
@@ -52,7 +64,7 @@ export class EventChannel {
   ) {
     this.href = startHref;
     this.timeoutSeconds = options.timeoutSeconds ?? 180;
-    this.clientTimeoutMs = Math.round((this.timeoutSeconds + (options.clientMarginSeconds ?? 60)) * 1000);
+    this.clientTimeoutMs = Math.round((this.timeoutSeconds + (options.clientMarginSeconds ?? PGET_CLIENT_MARGIN_SECONDS)) * 1000);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.maxNetworkFailures = options.maxNetworkFailures ?? 10;
   }
@@ -81,7 +93,7 @@ export class EventChannel {
           if (isAbortError(err) || signal.aborted) throw err;
           const e = err as Error;
           if (e instanceof UcwaNetworkError && ++networkFailures >= this.maxNetworkFailures) throw new RediscoveryNeededError(e);
-          const retryAfter = this.classify(e);
+          const retryAfter = this.decide(e, this.site);
           const delay = backoffDelay(this.backoff, attempt++, retryAfter, this.options.random);
           this.options.onRetry?.(e, attempt, delay);
           await (this.options.sleep ?? sleep)(delay, signal);
@@ -98,6 +110,7 @@ export class EventChannel {
     // Our own parameter is appended as text: re-serialising the query (URLSearchParams) would re-encode the
     // server's opaque parameters (`%20` -> `+`, `~` -> `%7E`), i.e. edit the URL it gave us.
     if (!url.searchParams.has('timeout')) url.search = `${url.search ? `${url.search}&` : '?'}timeout=${this.timeoutSeconds}`;
+    this.site = 'eventChannel';
     const { events, url: answeredUrl } = await this.session.getEvents(url.toString(), { timeoutMs: this.clientTimeoutMs, signal });
     const { resync, resume, next } = events.links;
     if (resync) {
@@ -110,12 +123,14 @@ export class EventChannel {
     const following = resume ?? next;
     if (!following) throw new UcwaParseError('unexpected-shape', 'an events answer without next, resync or resume', undefined, '');
     if (resume) this.pendingReset = 'resume';
+    this.site = 'secondaryResource';
     await this.options.onBatch({ events, url: answeredUrl });
     if (this.pendingReset) {
       // Before the next P-GET acknowledges the batch: if reconciling fails, the batch comes again and so does this.
       await this.options.onReset?.(this.pendingReset);
       this.pendingReset = undefined;
     }
+    this.site = 'eventChannel';
     await this.moveTo(following, answeredUrl);
   }
 
@@ -125,19 +140,21 @@ export class EventChannel {
     await this.options.onPosition?.(this.href);
   }
 
-  /** Raises what the loop cannot fix; returns the Retry-After (if any) of what it can retry. */
-  private classify(err: Error): number | undefined {
-    if (err instanceof UcwaHttpError) {
-      if (err.status === 404 || err.status === 410) throw new ApplicationGoneError(err);
-      if (err.status === 403 || err.status === 502) throw new RediscoveryNeededError(err);
-      // 409 PGetReplaced (someone replaced our P-GET), 408, 429, 5xx and other surprises: retry the same URL.
-      return err.retryAfterSeconds;
+  /** Raises what the loop cannot fix (see failure-policy.ts); returns the Retry-After (if any) of what it retries. */
+  private decide(err: Error, where: RequestSite): number | undefined {
+    const action = classify(err, where);
+    switch (action.kind) {
+      case 'retrySameUrl':
+        return action.retryAfterSeconds;
+      case 'recreateApplication':
+        throw new ApplicationGoneError(err as UcwaHttpError);
+      case 'rediscover':
+        throw new RediscoveryNeededError(err as UcwaHttpError);
+      case 'signInAgain':
+        throw err;
+      case 'giveUp':
+        // The caller must not take a secondary resource's 404 for the channel's own.
+        throw where === 'eventChannel' ? err : new GivenUpError(err, where);
     }
-    if (err instanceof UcwaNetworkError || err instanceof UcwaParseError) return undefined;
-    // Sign-in and origin failures need the caller.
-    if (err instanceof UcwaError) throw err;
-    // Anything else (typically the store failing in onBatch): the batch was not acknowledged, so retrying the
-    // same URL gets it again.
-    return undefined;
   }
 }

@@ -1,19 +1,25 @@
-// Watches one linked Skype for Business account: discovery, application, makeMeAvailable, reportMyActivity and the
-// event channel, recovering from every failure with backoff. Each event batch goes to the account's InvitationBook,
-// which persists it before the batch is acknowledged. It also performs the UCWA accept/decline for this account.
-import { UcwaApplication } from '../ucwa/application';
+// Watches one linked Skype for Business account: the loop that keeps a connection (ApplicationConnection) and its
+// event channel going, reportMyActivity, the account's status, and the recovery of clicks an earlier process lost;
+// every failure is answered as failure-policy.ts decides. Each event batch goes to the account's InvitationBook,
+// which persists it before the batch is acknowledged. Accept/decline go through InvitationActionPerformer.
+import type { UcwaApplication } from '../ucwa/application';
 import type { TokenProvider } from '../ucwa/auth';
 import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
-import { discover, DiscoveryResult, DiscoveryTarget } from '../ucwa/discovery';
-import { ApplicationGoneError, isAbortError, RediscoveryNeededError, UcwaAuthError, UcwaHttpError, UcwaOriginError } from '../ucwa/errors';
+import type { DiscoveryTarget } from '../ucwa/discovery';
+import { isAbortError } from '../ucwa/errors';
 import { EventChannel } from '../ucwa/event-channel';
+import { classify, FailureAction, RequestSite } from '../ucwa/failure-policy';
 import type { HttpTransport } from '../ucwa/http';
 import type { InvitationUpdate } from '../ucwa/invitation';
 import { redact } from '../ucwa/redact';
 import { Representation, UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import { AccountStatus, InvitationRecord, isTerminalState, Repositories } from '../store';
+import type { AccountStatus, InvitationRecord, Repositories } from '../store';
+import { ApplicationConnection, SessionPatch } from './application-connection';
 import { InvitationBook } from './invitation-book';
+import { ActionOutcome, InvitationActionPerformer } from './invitation-actions';
+
+export type { ActionOutcome } from './invitation-actions';
 
 export interface AccountConfig {
   /** Stable id of the linked account (the store keys by it). */
@@ -76,38 +82,15 @@ export interface WatcherDeps {
   startedAt?: Date;
 }
 
-/**
- * 410 subcodes that mean "do not simply make another application" (reference §3.3): the user's application limit is
- * reached (a new one would evict another of their clients, perhaps their own Skype) or the pool refuses our user
- * agent. Waited out with the long (auth) backoff, and said in the account's status.
- */
-const REFUSED_APPLICATION_SUBCODES = new Set(['TooManyApplications', 'UserAgentNotAllowed']);
-
-function refusedApplicationSubcode(err: Error): string | undefined {
-  const http = err instanceof ApplicationGoneError ? err.cause : err instanceof UcwaHttpError ? err : undefined;
-  return http?.status === 410 && http.subcode && REFUSED_APPLICATION_SUBCODES.has(http.subcode) ? http.subcode : undefined;
-}
-
-/**
- * 403 (other than an invalid token, which the session handles by signing in again) and 502 mean the cached discovery
- * is stale (reference §1): wherever they come from, creating or resuming the application included, not only the
- * event channel.
- */
-function asksForRediscovery(err: Error): boolean {
-  return err instanceof UcwaHttpError && (err.status === 403 || err.status === 502);
-}
-
 /** Rounds of checking lost clicks with the pool per connection before leaving them for the next connection. */
 const RECOVERY_ROUNDS = 5;
-
-export type ActionOutcome =
-  | { ok: true }
-  | { ok: false; why: 'notOffered' | 'notConnected' | 'refused'; status?: number; reason?: { code: string; subcode?: string; message?: string } };
 
 export class AccountWatcher {
   private readonly session: UcwaSession;
   private readonly timing: WatcherTiming;
   private readonly book: InvitationBook;
+  private readonly connection: ApplicationConnection;
+  private readonly actions: InvitationActionPerformer;
   private readonly log: Logger;
   private controller?: AbortController;
   /** Aborted by retryNow() to cut the current backoff wait short. */
@@ -116,8 +99,6 @@ export class AccountWatcher {
   /** The running check of clicks an earlier process may have lost (beside the event channel). */
   private recovery?: Promise<void>;
   private readonly startedAt: Date;
-  private discovered?: DiscoveryResult;
-  private application?: UcwaApplication;
   private status: AccountStatusView;
 
   constructor(
@@ -130,6 +111,9 @@ export class AccountWatcher {
     this.log = deps.logger.child({ account: config.accountId });
     this.status = { accountId: config.accountId, sip: config.sip, state: 'stopped', modalities: [] };
     this.book = new InvitationBook(config.accountId, this.session, deps.repositories, this.log, (change) => deps.onChange?.(change));
+    const settings = { accountId: config.accountId, discovery: config.discovery, userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: config.phoneNumber };
+    this.connection = new ApplicationConnection(settings, this.session, deps.repositories, this.book, this.log, (patch) => this.saveSession(patch));
+    this.actions = new InvitationActionPerformer(this.session, this.log, config.phoneNumber);
   }
 
   get currentStatus(): AccountStatusView {
@@ -147,17 +131,7 @@ export class AccountWatcher {
     this.controller?.abort();
     await this.loop;
     await this.recovery;
-    const app = this.application;
-    this.application = undefined;
-    if (app) {
-      try {
-        await app.delete();
-        // Signed out: a later start must not try to continue the deleted application.
-        await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
-      } catch (err) {
-        this.log.warn('could not delete the UCWA application', { error: err as Error });
-      }
-    }
+    await this.connection.signOut();
     await this.setStatus('stopped');
   }
 
@@ -174,7 +148,12 @@ export class AccountWatcher {
     this.controller?.abort();
     await this.loop;
     await this.recovery;
-    this.application = undefined;
+    this.connection.drop();
+  }
+
+  /** Performs accept or decline through UCWA with the links cached from the `started` event. */
+  perform(record: InvitationRecord, verb: 'accept' | 'decline', declineReason = 'Local'): Promise<ActionOutcome> {
+    return this.actions.perform(record, verb, declineReason);
   }
 
   // ------------------------------------------------------------------------------------------------ the loop
@@ -190,127 +169,103 @@ export class AccountWatcher {
       if (this.status.state !== 'authFailed') await this.setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
       noted ||= await this.noteInterruptedActions();
       let activity: NodeJS.Timeout | undefined;
+      let site: RequestSite = 'discovery';
       try {
-        const { app, startHref } = await this.connect(signal);
+        await this.connection.discover(signal);
+        site = 'application';
+        const { app, startHref } = await this.connection.connect(signal);
+        this.status.modalities = app.modalities;
         activity = this.startActivityReports(app, signal);
         await this.setStatus('connected', undefined);
         working = false;
-        const worked = () => {
+        this.startRecovery(signal);
+        site = 'eventChannel';
+        await this.watchEvents(startHref, signal, () => {
           working = true;
           attempt = 0;
-        };
-        this.startRecovery(signal);
-        const channel = new EventChannel(this.session, startHref, {
-          timeoutSeconds: this.timing.pgetTimeoutSeconds,
-          backoff: this.timing.backoff,
-          random: this.deps.random,
-          onBatch: async (batch) => {
-            if (await this.book.record(batch)) this.status.lastEventAt = new Date().toISOString();
-            worked();
-          },
-          onReset: (kind) => this.book.reconcile(kind, this.application),
-          onRetry: (err, n, delayMs) => {
-            this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
-            void this.setStatus('reconnecting', err.message);
-          },
-          onPosition: async (href) => {
-            worked();
-            if (this.status.state !== 'connected') await this.setStatus('connected');
-            await this.saveSession({ eventsHref: href });
-          },
         });
-        await channel.run(signal);
       } catch (err) {
         if (isAbortError(err) || signal.aborted) break;
         const e = err as Error;
-        let policy = this.timing.backoff;
-        const refused = refusedApplicationSubcode(e);
-        if (refused) {
-          this.log.error('the pool refuses another UCWA application for this account; waiting before trying again', { error: e, subcode: refused });
-          policy = this.timing.authBackoff;
-        }
-        if (e instanceof ApplicationGoneError) {
-          // Invitations that arrived while the application was dead never reach us; say so.
-          this.log.warn('UCWA application gone; creating a new one', { error: e });
-          this.application = undefined;
-          await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
-          await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
-        } else if (e instanceof RediscoveryNeededError || asksForRediscovery(e)) {
-          this.log.warn('discovery must be repeated', { error: e });
-          this.discovered = undefined;
-          this.application = undefined;
-        } else if (e instanceof UcwaAuthError) {
-          this.log.error('sign-in failed', { error: e });
-          policy = this.timing.authBackoff;
-          await this.setStatus('authFailed', e.message);
-        } else {
-          this.log.warn('connection failed', { error: e });
-        }
-        if (this.status.state !== 'authFailed') {
-          await this.setStatus('reconnecting', refused ? `${e.message}: the pool allows no more applications for this account (${refused}); retrying later` : e.message);
-        }
+        const action = classify(e, site);
+        const policy = await this.respond(e, action);
         // An application that had been working and then vanished (reaped, server restart) is replaced at once; one
         // that never worked is not, or a pool that answers every P-GET with 404 would get a new application per round trip.
-        const replaceAtOnce = e instanceof ApplicationGoneError && working && !refused;
-        const delay = replaceAtOnce ? 0 : backoffDelay(policy, attempt, e instanceof UcwaHttpError ? e.retryAfterSeconds : undefined, this.deps.random);
+        const replaceAtOnce = action.kind === 'recreateApplication' && working && !action.refusedSubcode;
+        const delay = replaceAtOnce ? 0 : backoffDelay(policy, attempt, action.retryAfterSeconds, this.deps.random);
         working = false;
         attempt++;
-        this.wake = new AbortController();
-        try {
-          await sleep(delay, AbortSignal.any([signal, this.wake.signal]));
-        } catch {
-          if (signal.aborted) break;
-        } finally {
-          this.wake = undefined;
-        }
+        if (!(await this.backOff(delay, signal))) break;
       } finally {
         if (activity) clearInterval(activity);
       }
     }
   }
 
-  /** Discovery (cached), then the stored application if it is still alive (no lost batch), else a new one. */
-  private async connect(signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string }> {
-    this.discovered ??= await discover(this.session, this.config.discovery, signal);
-    const stored = await this.deps.repositories.accounts.get(this.config.accountId);
-    // Also after a failure of the running channel (sign-in refused, an unexpected answer): the application is most
-    // likely alive, and continuing it keeps its pending invitations; a new one would orphan them and the old app.
-    if (stored?.applicationHref && stored.eventsHref) {
-      const resumed = await this.tryResume(stored.applicationHref, stored.eventsHref, signal);
-      if (resumed) {
-        this.status.modalities = resumed.app.modalities;
-        return resumed;
-      }
-    }
-    const app = await UcwaApplication.create(this.session, this.discovered.applicationsUrl, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
-    this.application = app;
-    try {
-      await app.makeAvailable(signal);
-    } catch (err) {
-      // Half set up: sign it out rather than leave it on the pool (the next attempt creates a fresh one).
-      this.application = undefined;
-      await app.delete().catch((e: Error) => this.log.warn('could not delete a half-created UCWA application', { error: e }));
-      throw err;
-    }
-    this.status.modalities = app.modalities;
-    // Anything still open belongs to a previous application whose links are dead.
-    await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
-    await this.saveSession({ applicationHref: app.links.self, eventsHref: app.links.events, poolOrigin: this.discovered.poolOrigin });
-    return { app, startHref: app.links.events };
+  /** Runs the event channel of the connected application until it fails (or the watcher stops). */
+  private async watchEvents(startHref: string, signal: AbortSignal, worked: () => void): Promise<never> {
+    const channel = new EventChannel(this.session, startHref, {
+      timeoutSeconds: this.timing.pgetTimeoutSeconds,
+      backoff: this.timing.backoff,
+      random: this.deps.random,
+      onBatch: async (batch) => {
+        if (await this.book.record(batch)) this.status.lastEventAt = new Date().toISOString();
+        worked();
+      },
+      onReset: (kind) => this.book.reconcile(kind, this.connection.application),
+      onRetry: (err, n, delayMs) => {
+        this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
+        void this.setStatus('reconnecting', err.message);
+      },
+      onPosition: async (href) => {
+        worked();
+        if (this.status.state !== 'connected') await this.setStatus('connected');
+        await this.saveSession({ eventsHref: href });
+      },
+    });
+    return channel.run(signal);
   }
 
-  private async tryResume(applicationHref: string, eventsHref: string, signal: AbortSignal): Promise<{ app: UcwaApplication; startHref: string } | undefined> {
-    try {
-      if (!this.session.origins.has(new URL(applicationHref).origin)) return undefined;
-      const app = await UcwaApplication.attach(this.session, applicationHref, eventsHref, { userAgent: this.timing.userAgent, culture: this.timing.culture, phoneNumber: this.config.phoneNumber }, signal);
-      this.application = app;
-      this.log.info('continuing the stored UCWA application', { applicationHref });
-      return { app, startHref: eventsHref };
-    } catch (err) {
-      if (isAbortError(err)) throw err;
-      this.log.info('stored UCWA application not usable; creating a new one', { error: err as Error });
-      return undefined;
+  /** Carries out what the failure policy decided; returns the backoff to wait before the next attempt. */
+  private async respond(e: Error, action: FailureAction): Promise<BackoffPolicy> {
+    let policy = this.timing.backoff;
+    let message = e.message;
+    if (action.refusedSubcode) {
+      this.log.error('the pool refuses another UCWA application for this account; waiting before trying again', { error: e, subcode: action.refusedSubcode });
+      policy = this.timing.authBackoff;
+      message = `${e.message}: the pool allows no more applications for this account (${action.refusedSubcode}); retrying later`;
     }
+    switch (action.kind) {
+      case 'recreateApplication':
+        this.log.warn('UCWA application gone; creating a new one', { error: e });
+        await this.connection.giveUp();
+        break;
+      case 'rediscover':
+        this.log.warn('discovery must be repeated', { error: e });
+        this.connection.forgetDiscovery();
+        break;
+      case 'signInAgain':
+        this.log.error('sign-in failed', { error: e });
+        await this.setStatus('authFailed', e.message);
+        return this.timing.authBackoff;
+      default:
+        this.log.warn('connection failed', { error: e, rule: action.rule });
+    }
+    if (this.status.state !== 'authFailed') await this.setStatus('reconnecting', message);
+    return policy;
+  }
+
+  /** Waits `delayMs`, cut short by retryNow(); false when the watcher stops meanwhile. */
+  private async backOff(delayMs: number, signal: AbortSignal): Promise<boolean> {
+    this.wake = new AbortController();
+    try {
+      await sleep(delayMs, AbortSignal.any([signal, this.wake.signal]));
+    } catch {
+      if (signal.aborted) return false;
+    } finally {
+      this.wake = undefined;
+    }
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------ lost clicks
@@ -374,7 +329,7 @@ export class AccountWatcher {
     await this.saveSession({});
   }
 
-  private async saveSession(patch: { applicationHref?: string; eventsHref?: string; poolOrigin?: string }): Promise<void> {
+  private async saveSession(patch: SessionPatch): Promise<void> {
     try {
       const current = await this.deps.repositories.accounts.get(this.config.accountId);
       await this.deps.repositories.accounts.save({
@@ -389,28 +344,6 @@ export class AccountWatcher {
       });
     } catch (err) {
       this.log.warn('could not save the account session', { error: err as Error });
-    }
-  }
-
-  // ------------------------------------------------------------------------------------------------ actions
-
-  /** Performs accept or decline through UCWA with the links cached from the `started` event. */
-  async perform(record: InvitationRecord, verb: 'accept' | 'decline', declineReason = 'Local'): Promise<ActionOutcome> {
-    if (isTerminalState(record.state)) return { ok: false, why: 'refused' };
-    const href = verb === 'decline' ? record.actions.decline : record.kind === 'audioVideo' ? (this.config.phoneNumber ? record.actions.acceptWithPhoneAudio : undefined) : record.actions.accept;
-    if (!href) return { ok: false, why: 'notOffered' };
-    try {
-      await this.session.post(href, verb === 'decline' ? { json: { reason: declineReason } } : {});
-      return { ok: true };
-    } catch (err) {
-      if (err instanceof UcwaHttpError) return { ok: false, why: 'refused', status: err.status, reason: err.reason };
-      if (err instanceof UcwaOriginError) {
-        // The cached link leads outside the pool: it never will work, so it is not offered (no "try again").
-        this.log.error(`${verb} refused: the invitation's link is not on the pool`, { error: err });
-        return { ok: false, why: 'notOffered' };
-      }
-      this.log.warn(`${verb} failed`, { error: err as Error });
-      return { ok: false, why: 'notConnected' };
     }
   }
 }

@@ -5,7 +5,9 @@
 import type { UcwaApplication } from '../ucwa/application';
 import { isAbortError, UcwaHttpError, UcwaOriginError } from '../ucwa/errors';
 import type { EventBatch } from '../ucwa/event-channel';
+import { classify } from '../ucwa/failure-policy';
 import { InvitationActions, InvitationEventReader, InvitationUpdate, offeredActions, Outcome } from '../ucwa/invitation';
+import type { UcwaResource } from '../ucwa/resource';
 import type { UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
 import type { InvitationRecord, InvitationState, PersistedInvitation, Repositories } from '../store';
@@ -99,7 +101,11 @@ export class InvitationBook {
       if (kind === 'resume') this.reader.reset();
       return;
     }
-    const { resource } = await this.session.getResource(conversations, { base: application.links.self });
+    const resource = await this.readConversations(conversations, application.links.self);
+    if (!resource) {
+      if (kind === 'resume') this.reader.reset();
+      return;
+    }
     const active = new Set(resource.embeddedAll('conversation').map((c) => new URL(c.href ?? '', conversations).toString()));
     if (kind === 'resume') this.reader.retainOnly(active);
     for (const record of await this.repositories.invitations.listOpenForAccount(this.accountId)) {
@@ -107,6 +113,21 @@ export class InvitationBook {
       // 'failed', not 'ended': the server still knows this invitation, and a resync re-delivers the unacknowledged
       // batch that carries its real outcome; the store lets a later event refine 'failed', never 'ended'.
       if (conv && !active.has(conv) && (await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.', 'failed'))) this.provisional.add(record.id);
+    }
+  }
+
+  /**
+   * The active conversations, or undefined when the list is missing (a plain 404: failure-policy gives it up). Then
+   * nothing tells which invitations ended, so none is ended here: their own events tell. Other failures are the
+   * event channel's to handle (the batch and this reconciliation come again).
+   */
+  private async readConversations(href: string, base: string): Promise<UcwaResource | undefined> {
+    try {
+      return (await this.session.getResource(href, { base })).resource;
+    } catch (err) {
+      if (isAbortError(err) || classify(err as Error, 'secondaryResource').kind !== 'giveUp') throw err;
+      this.log.warn('the conversations list could not be read; open invitations are left to their events', { error: err as Error });
+      return undefined;
     }
   }
 
