@@ -234,7 +234,7 @@ export class AccountWatcher {
           this.log.warn('UCWA application gone; creating a new one', { error: e });
           this.application = undefined;
           await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
-          await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
+          await this.book.endOrphaned('applicationLost');
         } else if (e instanceof RediscoveryNeededError || asksForRediscovery(e)) {
           this.log.warn('discovery must be repeated', { error: e });
           this.discovered = undefined;
@@ -294,7 +294,7 @@ export class AccountWatcher {
     }
     this.status.modalities = app.modalities;
     // Anything still open belongs to a previous application whose links are dead.
-    await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
+    await this.book.endOrphaned('applicationReplaced', app.links.self);
     await this.saveSession({ applicationHref: app.links.self, eventsHref: app.links.events, poolOrigin: this.discovered.poolOrigin });
     return { app, startHref: app.links.events };
   }
