@@ -18,23 +18,9 @@ export interface BotCardOptions {
   phoneNumberOf(accountId: string): string | undefined;
 }
 
-/** What the pool answers a late Accept/Decline with once the invitation has ended under us (UCWA code or status). */
-const ENDED_BEFORE_THE_ANSWER = new Set(['NotFound', 'Conflict', 'Gone', '404', '409', '410']);
-
-/**
- * The supervisor stores an Accept/Decline that the pool refused because the invitation had already ended as a
- * provisional 'failed' (so that the invitation's own completed event, usually a moment behind, can still say how it
- * ended). For the user that is "no longer available", not a failure: shown so until the real outcome arrives.
- */
-function asShown(record: InvitationRecord): InvitationRecord {
-  if (record.state !== 'failed' || !ENDED_BEFORE_THE_ANSWER.has(record.outcomeReason?.code ?? '')) return record;
-  return { ...record, state: 'ended', outcomeReason: { ...record.outcomeReason, message: 'It ended before your answer reached Skype for Business.' } };
-}
-
 export function createBotCards(options: BotCardOptions): BotCards {
   return {
-    invitation: (stored, { notice, timeZone } = {}) => {
-      const record = asShown(stored);
+    invitation: (record, { notice, timeZone } = {}) => {
       const call = record.kind === 'audioVideo';
       const phone = call ? options.phoneNumberOf(record.accountId) : undefined;
       return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone });

@@ -65,7 +65,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
-  supervisor.onChange(() => void notifier.kick());
+  // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.
+  repositories.notifications.onQueued(() => void notifier.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();

@@ -334,10 +334,8 @@ export class InvitationBot extends TeamsActivityHandler {
       return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can answer it.' };
     }
     const result = await this.actWithinBudget(invitationId, verb as Verb);
+    // Every other view of the card (other devices) follows through the notifier: each move queued its card.
     const current = (await repo.get(invitationId)) ?? record;
-    // Every other view of the card (other devices) follows through the notifier.
-    await this.services.repositories.notifications.enqueue(record.id, current.teamsActivityId ? 'update' : 'post');
-    void this.services.notifier.kick();
     const note =
       result.kind === 'failed'
         ? 'I could not reach Skype for Business just now. Please try again.'
@@ -352,10 +350,7 @@ export class InvitationBot extends TeamsActivityHandler {
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */
   private async actWithinBudget(invitationId: string, verb: Verb): Promise<ActResult | { kind: 'inProgress'; record?: InvitationRecord }> {
     const budget = this.services.invokeBudgetMs ?? 4_000;
-    const act = this.services.supervisor.act(invitationId, verb).then((r) => {
-      void this.services.notifier.kick();
-      return r;
-    });
+    const act = this.services.supervisor.act(invitationId, verb);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<{ kind: 'inProgress' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'inProgress' }), budget)));
     try {

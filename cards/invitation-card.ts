@@ -1,5 +1,6 @@
 // The invitation card: what arrived, from whom, and where it stands; Accept and Decline while it is pending.
 import type { Attachment } from 'botbuilder';
+import { OWN_WORDS, statusOf as statusOfRecord } from '../src/store/invitation-state';
 import type { InvitationKind, InvitationRecord, InvitationState } from '../src/store/records';
 import { cardAttachment } from './attachment';
 import { formatDateTime, kindLabel, modalitiesInWords, networkLabel, type TimeOptions } from './format';
@@ -247,6 +248,9 @@ const SUBCODE_TEXT: Readonly<Record<string, string>> = {
 };
 
 function reasonText(record: InvitationRecord): string {
+  // Outcomes the bot decided (a lost connection, a click that came too late) carry its own words.
+  const own = OWN_WORDS[statusOfRecord(record).reason];
+  if (own) return own;
   const message = safeReason(record.outcomeReason?.message);
   if (message) return message;
   const subcode = record.outcomeReason?.subcode ?? record.outcomeReason?.code;

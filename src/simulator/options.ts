@@ -47,6 +47,11 @@ export interface SimulatorOptions {
   invitationUpdateDelaySeconds: number;
   /** A late or second accept/decline: 404, 409, or 204 followed by a Failure completion. */
   lateActionBehaviour: 'notFound' | 'conflict' | 'acceptedThenFailed';
+  /**
+   * `removed`: once an invitation has completed (connected, declined, cancelled...), GET on it answers 404, as pools
+   * that drop finished invitations at once do; `kept`: it stays readable with its final state.
+   */
+  completedInvitations: 'kept' | 'removed';
   /** makeMeAvailable with Audio/Video is refused with 403 (a policy some pools apply to UCWA applications). */
   refuseAudioVideoModalities: boolean;
   /** How many requests `GET /_sim/requests` remembers. */
@@ -71,6 +76,7 @@ export const DEFAULT_OPTIONS: Omit<SimulatorOptions, 'users'> = {
   answerWindowSeconds: 30,
   invitationUpdateDelaySeconds: 1,
   lateActionBehaviour: 'notFound',
+  completedInvitations: 'kept',
   refuseAudioVideoModalities: false,
   requestLogSize: 2000,
 };

@@ -296,6 +296,10 @@ export class PoolRoutes {
     if (!ep || ep.app !== app) return sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The invitation does not exist.' });
     if (!action) {
       if (method !== 'GET') return this.methodNotAllowed(ctx);
+      const completed = ep.state !== 'ringing' && ep.state !== 'inLobby';
+      if (completed && this.options.completedInvitations === 'removed') {
+        return sendError(res, format, 404, { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The invitation does not exist.' });
+      }
       return sendResource(res, format, 200, this.invitations.invitationResource(ep, true));
     }
     if (method !== 'POST') return this.methodNotAllowed(ctx);

@@ -2,6 +2,7 @@
 // corrupt or foreign item fails loudly with its key instead of misbehaving later.
 import type { StoreItem, StoreItems } from 'botbuilder';
 import { StoreDataError } from './errors';
+import { INVITATION_REASONS, type InvitationReason } from './invitation-state';
 import {
   type AccountSession,
   INVITATION_STATES,
@@ -39,6 +40,7 @@ function decode<T>(items: StoreItems, key: string, what: string, check: Check<T>
 const isString = (v: unknown): v is string => typeof v === 'string';
 
 const isInvitation: Check<InvitationRecord> = (v): v is Record<string, unknown> & InvitationRecord =>
+  (v.reason === undefined || INVITATION_REASONS.includes(v.reason as InvitationReason)) &&
   isString(v.id) &&
   isString(v.accountId) &&
   isString(v.invitationHref) &&
@@ -56,8 +58,37 @@ const isNotification: Check<StoredNotification> = (v): v is Record<string, unkno
 const isSession: Check<AccountSession> = (v): v is Record<string, unknown> & AccountSession =>
   isString(v.accountId) && isString(v.sip) && isString(v.status);
 
-export const decodeInvitation = (items: StoreItems, key: string): Versioned<InvitationRecord> | undefined =>
-  decode(items, key, 'invitation record', isInvitation);
+export const decodeInvitation = (items: StoreItems, key: string): Versioned<InvitationRecord> | undefined => {
+  const read = decode(items, key, 'invitation record', isInvitation);
+  return read && { ...read, value: upgradeInvitation(read.value) };
+};
+
+/** What the pool answers a late Accept/Decline with once the invitation has ended (UCWA code, or the bare status). */
+const ENDED_BEFORE_THE_ANSWER = new Set(['NotFound', 'Conflict', 'Gone', '404', '409', '410']);
+
+/**
+ * Records stored before the state machine kept a reason. Their own outcomes were told apart by `outcomeReason.code`:
+ * 'ConnectionLost' (reconciliation: failed, which an event could still refine; the application lost: ended) and the
+ * code or bare HTTP status of a refused click (failed). Those become the reasons the machine gives them today, and a
+ * click refused because the invitation had ended becomes what the card showed it as: ended, provisionally.
+ */
+export function upgradeInvitation(record: InvitationRecord): InvitationRecord {
+  if (record.reason !== undefined) return record;
+  const code = record.outcomeReason?.code ?? '';
+  const own = (state: InvitationRecord['state'], reason: InvitationReason, provisional: boolean): InvitationRecord => {
+    const { outcomeReason, ...rest } = record;
+    const upgraded: InvitationRecord = { ...rest, state, reason };
+    if (provisional) upgraded.provisional = true;
+    // A refused click's server words stay: the card shows them under "Failed".
+    if (reason === 'actionRefused' && outcomeReason) upgraded.outcomeReason = outcomeReason;
+    return upgraded;
+  };
+  if (record.state === 'failed' && code === 'ConnectionLost') return own('failed', 'connectionLost', true);
+  if (record.state === 'failed' && ENDED_BEFORE_THE_ANSWER.has(code)) return own('ended', 'endedBeforeAnswer', true);
+  if (record.state === 'failed' && /^\d{3}$/.test(code)) return own('failed', 'actionRefused', true);
+  if (record.state === 'ended') return own('ended', /restarted/i.test(record.outcomeReason?.message ?? '') ? 'applicationReplaced' : 'applicationLost', false);
+  return { ...record, reason: record.state === 'accepting' || record.state === 'declining' ? 'clicked' : 'reported' };
+}
 
 export const decodeNotification = (items: StoreItems, key: string): Versioned<StoredNotification> | undefined =>
   decode(items, key, 'notification', isNotification);

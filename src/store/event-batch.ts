@@ -8,9 +8,11 @@ import { toStoredSession } from './account-session-repository';
 import { type Clock, DEFAULT_MAX_ATTEMPTS, type RepositoryOptions, systemClock } from './clock';
 import { decodeInvitation, decodeNotification, guarded, type Versioned } from './codec';
 import { retryOnConflict } from './conflict-retry';
+import { isDeepStrictEqual } from 'node:util';
 import { type MergeResult, mergeInvitation } from './invitation-merge';
+import { cardView } from './invitation-state';
 import { storageKeys } from './keys';
-import { collapseNotification } from './notification-queue';
+import { collapseNotification, type QueueSignal } from './notification-queue';
 import {
   type AccountSessionInput,
   type InvitationRecord,
@@ -30,7 +32,9 @@ export interface PersistedInvitation {
   record: InvitationRecord;
   created: boolean;
   changed: boolean;
-  /** Set when the batch changed the invitation, so its card must be posted (no Teams activity yet) or updated. */
+  /** What the card shows changed (see cardView). */
+  redraw: boolean;
+  /** Set when the batch changed the invitation's card, so it must be posted (no Teams activity yet) or updated. */
   notification?: PendingNotification;
 }
 
@@ -42,11 +46,45 @@ interface Fold extends MergeResult {
 interface Options extends RepositoryOptions {
   /** Whether changed invitations get a card notification. The batch path always notifies. */
   notify: boolean;
+  /** Told when the write queued a card. */
+  queued?: QueueSignal;
+}
+
+/** The storage items of one invitation change: the record, and its card's notification when the card must change. */
+export interface InvitationChange {
+  record: StoreItems;
+  notification: StoreItems;
+  pending?: PendingNotification;
+}
+
+/**
+ * Builds one invitation change from what was read (`stored` holds the record's and the notification's items): the
+ * record guarded by the eTag it was read with, and, if `redraw`, the notification collapsed into the pending one
+ * ('post' while the card was never posted, else 'update'). Callers write the notification before the record.
+ */
+export function invitationChange(
+  stored: StoreItems,
+  before: Versioned<InvitationRecord> | undefined,
+  record: InvitationRecord,
+  redraw: boolean,
+  now: Date,
+): InvitationChange {
+  const change: InvitationChange = {
+    record: { [storageKeys.invitation(record.id)]: guarded(record, before?.eTag) },
+    notification: {},
+  };
+  if (!redraw) return change;
+  const key = storageKeys.notification(record.id);
+  const current = decodeNotification(stored, key);
+  change.pending = collapseNotification(current?.value, record.id, record.teamsActivityId ? 'update' : 'post', now);
+  change.notification[key] = guarded(change.pending, current?.eTag);
+  return change;
 }
 
 /**
  * Writes the batch in one storage write. Each invitation is merged with its stored record (see mergeInvitation),
- * written only if that changed it, and then gets a collapsed 'post' (no card yet) or 'update' notification.
+ * written only if that changed it, and gets a collapsed 'post' (no card yet) or 'update' notification if that
+ * changed what its card shows.
  * Records and notifications read from storage are written back under their eTags; if another writer (a click's
  * transition, the drainer completing a notification) got in between, the whole batch is re-read and re-merged.
  * Returns one result per distinct invitation, in first-seen order.
@@ -55,8 +93,9 @@ export async function persistEventBatch(
   storage: ScanStorage,
   batch: EventBatch,
   options: RepositoryOptions = {},
+  queued?: QueueSignal,
 ): Promise<PersistedInvitation[]> {
-  return writeInvitationUpserts(storage, batch, { ...options, notify: true });
+  return writeInvitationUpserts(storage, batch, { ...options, notify: true, queued });
 }
 
 /** @internal shared by persistEventBatch and InvitationRepository.upsertFromEvent. */
@@ -96,31 +135,30 @@ export async function writeInvitationUpserts(
     // Key order matters on a storage without transactions (Azure Blob writes the items one by one, in this order,
     // and may stop part-way): notifications first, then records, the session (the ack position) last. So any
     // prefix that lands is harmless: an extra notification renders the record as it is; a record never changes
-    // without its notification (a retry would find it unchanged and not notify); the batch is never acknowledged
-    // before its records are stored.
-    const notifications: StoreItems = {};
-    const records: StoreItems = {};
+    // its card without its notification (a retry would find it unchanged and not notify); the batch is never
+    // acknowledged before its records are stored.
+    let notifications: StoreItems = {};
+    let records: StoreItems = {};
     const results: PersistedInvitation[] = [];
-    for (const [id, fold] of folds) {
-      const result: PersistedInvitation = { record: fold.record, created: fold.created, changed: fold.changed };
+    for (const fold of folds.values()) {
+      const result: PersistedInvitation = { record: fold.record, created: fold.created, changed: fold.changed, redraw: false };
       results.push(result);
       if (!fold.changed) continue;
       // One stored change per batch, however many events it folded.
       result.record = { ...fold.record, updatedAt: stamp, version: (fold.before?.value.version ?? 0) + 1 };
-      records[storageKeys.invitation(id)] = guarded(result.record, fold.before?.eTag);
-      if (options.notify) {
-        const key = storageKeys.notification(id);
-        const current = decodeNotification(stored, key);
-        const kind = result.record.teamsActivityId ? 'update' : 'post';
-        result.notification = collapseNotification(current?.value, id, kind, now);
-        notifications[key] = guarded(result.notification, current?.eTag);
-      }
+      // Against the card as it was before the batch: a change made and undone within it draws nothing.
+      result.redraw = !fold.before || !isDeepStrictEqual(cardView(fold.before.value), cardView(result.record));
+      const change = invitationChange(stored, fold.before, result.record, options.notify && result.redraw, now);
+      notifications = { ...notifications, ...change.notification };
+      records = { ...records, ...change.record };
+      result.notification = change.pending;
     }
     const changes: StoreItems = { ...notifications, ...records };
     if (batch.session) {
       changes[storageKeys.account(batch.session.accountId)] = { ...toStoredSession(batch.session, now), eTag: '*' };
     }
     if (Object.keys(changes).length > 0) await storage.write(changes);
+    if (Object.keys(notifications).length > 0) options.queued?.notify();
     return results;
   });
 }

@@ -1,45 +1,8 @@
-// The rules for folding a UCWA event into a stored invitation. Pure, so the rules are testable on their own.
-import { isDeepStrictEqual } from 'node:util';
+// Folding a UCWA event into a stored invitation: the facts field by field here, the state by the invitation's state
+// machine (invitation-state.ts). Pure, so the rules are testable on their own.
 import { definedOnly } from './codec';
-import {
-  INVITATION_STATES,
-  type InvitationRecord,
-  type InvitationState,
-  type InvitationUpsert,
-  invitationIdFor,
-  isTerminalState,
-} from './records';
-
-/**
- * How far along an invitation is. Events only move it forward: a re-delivered `started` (pending) never undoes
- * the user's click (accepting) or the lobby, and nothing leaves a terminal state.
- */
-const PROGRESS: Record<InvitationState, number> = {
-  pending: 0,
-  accepting: 1,
-  declining: 1,
-  inLobby: 2,
-  connected: 3,
-  declined: 4,
-  cancelledBySender: 4,
-  missed: 4,
-  answeredElsewhere: 4,
-  denied: 4,
-  failed: 4,
-  ended: 4,
-};
-
-/**
- * The state after an event reports `incoming` for an invitation in `current`.
- * Terminal states are final, except `failed` (the bot's own "something went wrong") which a later event may
- * refine to the real outcome (e.g. cancelledBySender). Otherwise the further-along state wins; on a tie the
- * stored one stays (accepting vs declining is the user's choice, not the event's).
- */
-export function mergeState(current: InvitationState, incoming: InvitationState): InvitationState {
-  if (current === incoming) return current;
-  if (isTerminalState(current)) return current === 'failed' && isTerminalState(incoming) ? incoming : current;
-  return PROGRESS[incoming] > PROGRESS[current] ? incoming : current;
-}
+import { compare, decide, type ReportedState, statusOf, withStatus } from './invitation-state';
+import { INVITATION_STATES, type InvitationRecord, type InvitationUpsert, invitationIdFor } from './records';
 
 export interface MergeResult {
   record: InvitationRecord;
@@ -47,6 +10,8 @@ export interface MergeResult {
   created: boolean;
   /** The stored record differs (false for a harmless re-delivery: nothing needs writing or re-rendering). */
   changed: boolean;
+  /** What the card shows differs (see cardView): it must be drawn again. */
+  redraw: boolean;
 }
 
 /** Checks an event-derived invitation before it reaches storage; messages name the field, not its value. */
@@ -62,7 +27,8 @@ export function checkUpsert(input: InvitationUpsert): void {
 }
 
 /**
- * Folds one event into the stored record (or creates it). Besides the state rule above: identity fields and
+ * Folds one event into the stored record (or creates it). The state, its reason and the pool's words for it are the
+ * state machine's decision (decide, input `event`). Identity fields and
  * receivedAt keep their first value; the Teams activity/conversation ids are never touched (they are the bot's);
  * cached action hrefs, `from` and `onBehalfOf` are merged field by field so an event that omits them loses nothing;
  * other fields take the event's value when it has one.
@@ -80,14 +46,15 @@ export function mergeInvitation(
       from: definedOnly(input.from),
       actions: definedOnly(input.actions),
       availableModalities: [...input.availableModalities],
+      reason: 'reported',
       updatedAt: now,
       version: 1,
     };
     if (input.onBehalfOf) record.onBehalfOf = definedOnly(input.onBehalfOf);
-    return { record: normalise(record), created: true, changed: true };
+    return { record: normalise(record), created: true, changed: true, redraw: true };
   }
 
-  const state = mergeState(existing.state, input.state);
+  const decision = decide(statusOf(existing), { kind: 'event', state: input.state as ReportedState, serverReason: input.outcomeReason });
   const merged: InvitationRecord = {
     ...existing,
     ...definedOnly(input),
@@ -101,10 +68,9 @@ export function mergeInvitation(
     actions: { ...existing.actions, ...definedOnly(input.actions) },
     availableModalities:
       input.availableModalities.length > 0 ? [...input.availableModalities] : existing.availableModalities,
-    state,
-    // The reason belongs to the state that is kept: an event whose state lost keeps the stored reason.
-    outcomeReason:
-      state === input.state && input.outcomeReason ? { ...input.outcomeReason } : existing.outcomeReason,
+    // Decided below: an event whose state lost keeps the stored state and reason.
+    state: existing.state,
+    outcomeReason: existing.outcomeReason,
     // Owned by the bot side.
     teamsActivityId: existing.teamsActivityId,
     conversationId: existing.conversationId,
@@ -113,9 +79,10 @@ export function mergeInvitation(
   };
   if (input.onBehalfOf) merged.onBehalfOf = { ...existing.onBehalfOf, ...definedOnly(input.onBehalfOf) };
 
-  const candidate = normalise(merged);
-  if (isDeepStrictEqual(candidate, normalise(existing))) return { record: existing, created: false, changed: false };
-  return { record: { ...candidate, updatedAt: now, version: existing.version + 1 }, created: false, changed: true };
+  const candidate = normalise(decision.kind === 'move' ? withStatus(merged, decision.to, decision.serverReason) : merged);
+  const result = compare(normalise(existing), candidate);
+  if (!result.changed) return { record: existing, created: false, changed: false, redraw: false };
+  return { record: { ...candidate, updatedAt: now, version: existing.version + 1 }, created: false, changed: true, redraw: result.redraw };
 }
 
 /** The JSON form (undefined properties dropped), which is what storage keeps and what comparisons must use. */

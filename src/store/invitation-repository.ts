@@ -1,26 +1,21 @@
-// Invitation records: lookup by the opaque id from card data, event upserts, and the eTag-guarded state moves
-// that make a double click (or two bot instances) resolve to exactly one action.
+// Invitation records: lookup by the opaque id from card data, event upserts, and the eTag-guarded moves by the
+// state machine that make a double click (or two bot instances) resolve to exactly one action.
 import { type Clock, DEFAULT_MAX_ATTEMPTS, type RepositoryOptions, systemClock } from './clock';
-import { decodeInvitation, definedOnly, guarded, type Versioned } from './codec';
+import { decodeInvitation, guarded, type Versioned } from './codec';
 import { retryOnConflict } from './conflict-retry';
-import { isETagConflict } from './errors';
-import { writeInvitationUpserts } from './event-batch';
+import { invitationChange, writeInvitationUpserts } from './event-batch';
 import type { MergeResult } from './invitation-merge';
+import { type InvitationInput, isSettled, step } from './invitation-state';
 import { storageKeys } from './keys';
-import {
-  INVITATION_STATES,
-  type InvitationPatch,
-  type InvitationRecord,
-  type InvitationState,
-  type InvitationUpsert,
-  isTerminalState,
-} from './records';
+import { QueueSignal } from './notification-queue';
+import type { InvitationRecord, InvitationUpsert } from './records';
 import { compareKeys, type ScanStorage } from './storage';
 
-export type TransitionResult =
-  | { ok: true; record: InvitationRecord }
-  /** `stateMismatch`: the record is not in any `from` state (someone else moved it first). */
-  | { ok: false; reason: 'stateMismatch' | 'conflict'; record: InvitationRecord }
+export type ApplyResult =
+  /** The input was applied (`changed` false: it did not apply to the record's state, e.g. a late answer). */
+  | { ok: true; record: InvitationRecord; changed: boolean; redraw: boolean }
+  /** A click that lost: the record is no longer pending (someone else moved it first); `record` is what won. */
+  | { ok: false; reason: 'refused'; record: InvitationRecord }
   | { ok: false; reason: 'notFound'; record: undefined };
 
 export class InvitationRepository {
@@ -30,6 +25,8 @@ export class InvitationRepository {
   constructor(
     private readonly storage: ScanStorage,
     private readonly options: RepositoryOptions = {},
+    /** Told when a write queued a card; the queue's subscribers (the notifier) drain it. */
+    private readonly queued: QueueSignal = new QueueSignal(),
   ) {
     this.clock = options.clock ?? systemClock;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -48,52 +45,31 @@ export class InvitationRepository {
       ...this.options,
       notify: false,
     });
-    return { record: result.record, created: result.created, changed: result.changed };
+    return { record: result.record, created: result.created, changed: result.changed, redraw: result.redraw };
   }
 
   /**
-   * Compare-and-set of the state: succeeds only if the record is in one of `from` when the write lands.
-   * If another writer got in between (eTag conflict), it re-reads: still in `from` (e.g. the watcher only
-   * refreshed the subject) -> tries again; moved on (e.g. the other click won) -> `ok: false` with the current
-   * record, which is what the loser shows. So concurrent transitions out of the same states have one winner.
-   * Keep `to` out of `from` (a self-transition would let every caller "win").
-   * `patch` fields are written with the state (undefined fields are ignored, identity fields cannot be patched).
+   * Moves an invitation by the state machine (see invitation-state.ts) and, when its card must change, queues the card
+   * in the same storage write: the record and its notification land together or not at all (on SQLite; on Azure Blob
+   * the notification first, see writeInvitationChange). eTag-guarded: if another writer got in between (an event
+   * batch, another instance's click), the input is decided again on what that writer left, so concurrent clicks on a
+   * pending invitation have exactly one winner and the others are `refused` with the winner's record.
    */
-  async transition(
-    id: string,
-    from: readonly InvitationState[],
-    to: InvitationState,
-    patch: InvitationPatch = {},
-  ): Promise<TransitionResult> {
-    if (!INVITATION_STATES.includes(to)) throw new TypeError(`transition(${id}): "${to}" is not an invitation state`);
-    const key = storageKeys.invitation(id);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.read(id);
+  async apply(id: string, input: InvitationInput): Promise<ApplyResult> {
+    return retryOnConflict(`applying ${input.kind} to ${storageKeys.invitation(id)}`, this.maxAttempts, async () => {
+      const now = this.clock();
+      const stored = await this.storage.read([storageKeys.invitation(id), storageKeys.notification(id)]);
+      const current = decodeInvitation(stored, storageKeys.invitation(id));
       if (!current) return { ok: false, reason: 'notFound', record: undefined };
-      if (!from.includes(current.value.state)) return { ok: false, reason: 'stateMismatch', record: current.value };
-      const next: InvitationRecord = {
-        ...current.value,
-        ...(definedOnly(patch) as InvitationPatch),
-        id: current.value.id,
-        accountId: current.value.accountId,
-        invitationHref: current.value.invitationHref,
-        state: to,
-        updatedAt: this.clock().toISOString(),
-        version: current.value.version + 1,
-      };
-      try {
-        await this.storage.write({ [key]: guarded(next, current.eTag) });
-        return { ok: true, record: next };
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-        if (attempt >= this.maxAttempts) {
-          const latest = await this.read(id);
-          return latest
-            ? { ok: false, reason: 'conflict', record: latest.value }
-            : { ok: false, reason: 'notFound', record: undefined };
-        }
-      }
-    }
+      const next = step(current.value, input);
+      if (next.refused) return { ok: false, reason: 'refused', record: current.value };
+      if (!next.changed) return { ok: true, record: current.value, changed: false, redraw: false };
+      const record: InvitationRecord = { ...next.record, updatedAt: now.toISOString(), version: current.value.version + 1 };
+      const change = invitationChange(stored, current, record, next.redraw, now);
+      await this.storage.write({ ...change.notification, ...change.record });
+      if (next.redraw) this.queued.notify();
+      return { ok: true, record, changed: true, redraw: next.redraw };
+    });
   }
 
   /** Remembers the card posted for the invitation. Returns the updated record, or undefined if there is none. */
@@ -120,7 +96,10 @@ export class InvitationRepository {
     });
   }
 
-  /** The account's invitations that are not in a terminal state, oldest first. */
+  /**
+   * The account's invitations that are not settled, oldest first: open ones, and outcomes that are only provisional
+   * (an event of the pool may still overrule them).
+   */
   async listOpenForAccount(accountId: string): Promise<InvitationRecord[]> {
     const keys = await this.storage.keysWithPrefix(storageKeys.invitationsOfAccount(accountId));
     if (keys.length === 0) return [];
@@ -129,7 +108,7 @@ export class InvitationRepository {
     for (const key of keys) {
       const record = decodeInvitation(items, key)?.value;
       // The accountId check guards against the (astronomically unlikely) account-key prefix collision.
-      if (record && record.accountId === accountId && !isTerminalState(record.state)) open.push(record);
+      if (record && record.accountId === accountId && !isSettled(record)) open.push(record);
     }
     return open.sort((a, b) => compareKeys(a.receivedAt, b.receivedAt) || compareKeys(a.id, b.id));
   }

@@ -33,6 +33,23 @@ export function collapseNotification(
 }
 
 /**
+ * Says that cards were queued. One per storage, shared by every writer that queues (createRepositories makes it), so
+ * whoever delivers the cards subscribes once and hears of every change.
+ */
+export class QueueSignal {
+  private readonly listeners = new Set<() => void>();
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/**
  * Completing a notification does not delete it: botbuilder's Storage has no conditional delete, and an
  * unconditional one could drop a notification enqueued a moment earlier. Instead the entry becomes a tombstone
  * (`completedAt`) through an eTag-guarded write; the next enqueue simply overwrites it. So one small item per
@@ -45,20 +62,35 @@ export class NotificationQueue {
   constructor(
     private readonly storage: ScanStorage,
     options: RepositoryOptions = {},
+    private readonly queued: QueueSignal = new QueueSignal(),
   ) {
     this.clock = options.clock ?? systemClock;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
-  /** Makes sure the invitation's card gets posted/updated; collapses with a notification already pending. */
+  /**
+   * Calls `listener` whenever a write queued a card (an event batch, a move of an invitation). The one way the
+   * notifier learns of work besides its timer. Returns an unsubscribe function.
+   */
+  onQueued(listener: () => void): () => void {
+    return this.queued.subscribe(listener);
+  }
+
+  /**
+   * Makes sure the invitation's card gets posted/updated; collapses with a notification already pending. Invitation
+   * changes queue their cards themselves (InvitationRepository.apply, persistEventBatch); this is for tools and
+   * tests that need a card drawn again without a change.
+   */
   async enqueue(invitationId: string, kind: NotificationKind): Promise<PendingNotification> {
     const key = storageKeys.notification(invitationId);
-    return retryOnConflict(`enqueue(${kind}) for ${key}`, this.maxAttempts, async () => {
+    const queued = await retryOnConflict(`enqueue(${kind}) for ${key}`, this.maxAttempts, async () => {
       const current = decodeNotification(await this.storage.read([key]), key);
       const next = collapseNotification(current?.value, invitationId, kind, this.clock());
       await this.storage.write({ [key]: guarded(next, current?.eTag) });
       return next;
     });
+    this.queued.notify();
+    return queued;
   }
 
   /** The pending notification of one invitation, if any. */

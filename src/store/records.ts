@@ -1,5 +1,6 @@
 // The typed records the bot keeps, and the stable ids that link a UCWA invitation to its one Teams card.
 import { createHash } from 'node:crypto';
+import type { InvitationReason } from './invitation-state';
 
 export type InvitationKind = 'onlineMeeting' | 'messaging' | 'audioVideo';
 export type Importance = 'Normal' | 'Urgent' | 'Emergency';
@@ -75,6 +76,11 @@ export interface InvitationRecord {
   /** ISO time the bot first saw the invitation. */
   receivedAt: string;
   state: InvitationState;
+  /** Why it is in that state (see invitation-state.ts). Absent on records written before reasons were kept. */
+  reason?: InvitationReason;
+  /** The state is the bot's guess (e.g. after a lost connection): a later event of the pool may overrule it. */
+  provisional?: true;
+  /** What the pool said about the outcome (its code, subcode and words), when it said anything. */
   outcomeReason?: OutcomeReason;
   actions: InvitationActions;
   invitationHref: string;
@@ -89,12 +95,7 @@ export interface InvitationRecord {
 /** What the watcher knows from a UCWA event; the store derives the id and keeps the Teams-side fields. */
 export type InvitationUpsert = Omit<
   InvitationRecord,
-  'id' | 'updatedAt' | 'version' | 'teamsActivityId' | 'conversationId'
->;
-
-/** Fields a state transition may change along with the state. */
-export type InvitationPatch = Partial<
-  Omit<InvitationRecord, 'id' | 'accountId' | 'invitationHref' | 'state' | 'updatedAt' | 'version'>
+  'id' | 'updatedAt' | 'version' | 'teamsActivityId' | 'conversationId' | 'reason' | 'provisional'
 >;
 
 export type NotificationKind = 'post' | 'update';

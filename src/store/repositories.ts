@@ -3,7 +3,7 @@ import { AccountSessionRepository } from './account-session-repository';
 import type { RepositoryOptions } from './clock';
 import { type EventBatch, type PersistedInvitation, persistEventBatch } from './event-batch';
 import { InvitationRepository } from './invitation-repository';
-import { NotificationQueue } from './notification-queue';
+import { NotificationQueue, QueueSignal } from './notification-queue';
 import type { ScanStorage } from './storage';
 
 export interface Repositories {
@@ -15,10 +15,12 @@ export interface Repositories {
 }
 
 export function createRepositories(storage: ScanStorage, options: RepositoryOptions = {}): Repositories {
+  // Every writer that queues a card tells the one signal; the queue's subscribers hear of all of them.
+  const queued = new QueueSignal();
   return {
-    invitations: new InvitationRepository(storage, options),
-    notifications: new NotificationQueue(storage, options),
+    invitations: new InvitationRepository(storage, options, queued),
+    notifications: new NotificationQueue(storage, options, queued),
     accounts: new AccountSessionRepository(storage, options),
-    persistEventBatch: (batch) => persistEventBatch(storage, batch, options),
+    persistEventBatch: (batch) => persistEventBatch(storage, batch, options, queued),
   };
 }

@@ -82,7 +82,7 @@ export class ApplicationConnection {
     this.current = undefined;
     await this.saveSession({ applicationHref: undefined, eventsHref: undefined });
     // Invitations that arrived while the application was dead never reach us; say so.
-    await this.book.endOrphaned('The Skype connection was interrupted; this invitation can no longer be answered here.');
+    await this.book.endOrphaned('applicationLost');
   }
 
   /** Stop: deletes the application (sign out) and forgets its session. */
@@ -110,7 +110,7 @@ export class ApplicationConnection {
     try {
       await app.makeAvailable(signal);
       // Anything still open belongs to a previous application whose links are dead.
-      await this.book.endOrphaned('The Skype connection was restarted; this invitation can no longer be answered here.', app.links.self);
+      await this.book.endOrphaned('applicationReplaced', app.links.self);
     } catch (err) {
       // Half set up: sign it out rather than leave it on the pool (the next attempt creates a fresh one).
       this.current = undefined;

@@ -10,11 +10,9 @@ import { InvitationActions, InvitationEventReader, InvitationUpdate, offeredActi
 import type { UcwaResource } from '../ucwa/resource';
 import type { UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import type { InvitationRecord, InvitationState, PersistedInvitation, Repositories } from '../store';
+import { type InvitationInput, type InvitationRecord, type InvitationState, isOpenState, type PersistedInvitation, type Repositories } from '../store';
 import type { InvitationChange } from './account-watcher';
 import { toUpsert } from './invitation-mapping';
-
-const OPEN_STATES = ['pending', 'accepting', 'declining', 'inLobby'] as const;
 
 /** The states of a click between the eTag-guarded move and the pool's answer (see WatcherSupervisor.act). */
 type ActingState = 'accepting' | 'declining';
@@ -46,8 +44,6 @@ type PoolView =
 export class InvitationBook {
   private readonly reader = new InvitationEventReader();
   private relearned = false;
-  /** Records reconcile() ended as 'failed' whose real outcome may still arrive; final ('ended') if the application dies. */
-  private readonly provisional = new Set<string>();
   /** Clicks a previous process left accepting/declining (id -> that state), to check with the pool once connected. */
   private readonly interrupted = new Map<string, ActingState>();
 
@@ -71,14 +67,12 @@ export class InvitationBook {
     // could be another invitation's: report each changed record with the latest update of its own invitation.
     const latest = new Map(updates.map((u) => [u.invitation.href, u]));
     for (const p of persisted) {
-      if (p.record.state !== 'failed') this.provisional.delete(p.record.id);
       const update = latest.get(p.record.invitationHref);
       if (p.changed && update) this.onChange({ accountId: this.accountId, update, record: p.record });
     }
     return flat.length > 0;
   }
 
-  /** After resync/resume: events may have been missed, so open invitations whose conversation is gone are ended. */
   /**
    * Once, before the first batch of this watcher: the conversations of invitations still open in the store (an
    * accepted meeting may be waiting in its lobby), so that their lobby events are recognised after a restart.
@@ -109,10 +103,11 @@ export class InvitationBook {
     const active = new Set(resource.embeddedAll('conversation').map((c) => new URL(c.href ?? '', conversations).toString()));
     if (kind === 'resume') this.reader.retainOnly(active);
     for (const record of await this.repositories.invitations.listOpenForAccount(this.accountId)) {
+      if (!isOpenState(record.state)) continue;
       const conv = await this.conversationOf(record);
-      // 'failed', not 'ended': the server still knows this invitation, and a resync re-delivers the unacknowledged
-      // batch that carries its real outcome; the store lets a later event refine 'failed', never 'ended'.
-      if (conv && !active.has(conv) && (await this.endInvitation(record, 'The invitation ended while the Skype connection was interrupted.', 'failed'))) this.provisional.add(record.id);
+      // Provisional (the state machine's `conversationGone`): a resync re-delivers the unacknowledged batch, whose
+      // event may still tell the real outcome, the user having joined included.
+      if (conv && !active.has(conv)) await this.apply(record, { kind: 'conversationGone' }, 'completed');
     }
   }
 
@@ -142,27 +137,23 @@ export class InvitationBook {
     }
   }
 
-  /** Ends what is still open (all, or all but the invitations under `keepUnder`, the live application). */
-  async endOrphaned(message: string, keepUnder?: string): Promise<void> {
-    // A provisional 'failed' of a dead application will never learn its real outcome: it ends like the open ones.
-    for (const id of [...this.provisional]) {
-      const record = await this.repositories.invitations.get(id);
-      if (record && keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
-      this.provisional.delete(id);
-      if (record?.state === 'failed' && record.outcomeReason?.code === 'ConnectionLost') await this.endInvitation(record, message, 'ended', ['failed']);
-    }
+  /**
+   * Ends what is still open, and makes final what was only provisional (all, or all but the invitations under
+   * `keepUnder`, the live application): nothing more can arrive for them.
+   */
+  async endOrphaned(cause: 'applicationLost' | 'applicationReplaced', keepUnder?: string): Promise<void> {
     for (const record of await this.repositories.invitations.listOpenForAccount(this.accountId)) {
       if (keepUnder && record.invitationHref.startsWith(`${keepUnder}/`)) continue;
-      await this.endInvitation(record, message);
+      await this.apply(record, { kind: 'orphaned', cause }, 'completed');
     }
   }
 
-  private async endInvitation(record: InvitationRecord, message: string, state: 'ended' | 'failed' = 'ended', from: readonly InvitationState[] = OPEN_STATES): Promise<boolean> {
-    const result = await this.repositories.invitations.transition(record.id, from, state, { outcomeReason: { code: 'ConnectionLost', message } });
-    if (!result.ok || !result.record) return false;
-    await this.repositories.notifications.enqueue(record.id, result.record.teamsActivityId ? 'update' : 'post');
-    this.onChange({ accountId: this.accountId, update: ownUpdate(record, 'completed', { kind: 'failed', reason: { code: 'ConnectionLost', message } }), record: result.record });
-    return true;
+  /** One move by the state machine (record and card in one write), reported to the change listeners. */
+  private async apply(record: InvitationRecord, input: InvitationInput, event: 'updated' | 'completed'): Promise<InvitationRecord | undefined> {
+    const result = await this.repositories.invitations.apply(record.id, input);
+    if (!result.ok || !result.changed) return undefined;
+    this.onChange({ accountId: this.accountId, update: ownUpdate(result.record, event), record: result.record });
+    return result.record;
   }
 
   // ------------------------------------------------------------------------------------- interrupted clicks
@@ -219,23 +210,17 @@ export class InvitationBook {
     }
   }
 
-  /** Back to pending, eTag-guarded from the state noted: if anything moved the record meanwhile, that stands. */
+  /** Back to pending, by the state machine: if anything moved the record meanwhile, that stands. */
   private async reopen(record: InvitationRecord, acting: ActingState, offered: InvitationActions): Promise<void> {
-    const notification = record.teamsActivityId ? 'update' : 'post';
-    // Queued before the move too: a crash between the two writes still leaves the card due for a redraw.
-    await this.repositories.notifications.enqueue(record.id, notification);
-    const actions = { ...record.actions, ...Object.fromEntries(Object.entries(offered).filter(([, href]) => href !== undefined)) };
-    const moved = await this.repositories.invitations.transition(record.id, [acting], 'pending', { actions });
-    if (!moved.ok) return;
-    // And after it, so a card the drainer drew between the two writes is drawn again.
-    await this.repositories.notifications.enqueue(record.id, notification);
+    if (!(await this.apply(record, { kind: 'recovered', finding: 'stillOffered', actions: offered }, 'updated'))) return;
     this.log.info('an interrupted click never reached Skype; the invitation can be answered again', { invitation: record.id, state: acting });
-    this.onChange({ accountId: this.accountId, update: ownUpdate(moved.record, 'updated'), record: moved.record });
   }
 }
 
 /** How a move the bot made itself (no UCWA event carried it) reaches the change listeners. */
-function ownUpdate(record: InvitationRecord, event: 'updated' | 'completed', outcome?: Outcome): InvitationUpdate {
+function ownUpdate(record: InvitationRecord, event: 'updated' | 'completed'): InvitationUpdate {
+  // The bot's own endings are failures as far as UCWA outcomes go; the code names the machine's reason.
+  const outcome: Outcome | undefined = event === 'completed' ? { kind: 'failed', reason: { code: record.reason ?? 'reported' } } : undefined;
   return {
     event,
     complete: false,

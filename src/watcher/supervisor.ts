@@ -3,8 +3,8 @@
 // a retry by Teams or a second bot instance harmless.
 import type { Logger } from '../logger';
 import type { HttpTransport } from '../ucwa/http';
-import { InvitationRecord, isInvitationId, Repositories } from '../store';
-import { AccountConfig, AccountStatusView, AccountWatcher, InvitationChange, WatcherTiming } from './account-watcher';
+import { type InvitationInput, InvitationRecord, isInvitationId, Repositories } from '../store';
+import { AccountConfig, AccountStatusView, AccountWatcher, type ActionOutcome, InvitationChange, WatcherTiming } from './account-watcher';
 
 export type ActResult =
   /** UCWA took the action; the record is `accepting`/`declining` until events say how it ended. */
@@ -111,28 +111,28 @@ export class WatcherSupervisor {
     const record = await repo.get(invitationId);
     if (!record) return { kind: 'notFound' };
     const watcher = this.watchers.get(record.accountId);
-    const working = verb === 'accept' ? 'accepting' : 'declining';
-    const moved = await repo.transition(invitationId, ['pending'], working);
+    const moved = await repo.apply(invitationId, { kind: 'click', verb });
     if (!moved.ok) return moved.record ? { kind: 'alreadyHandled', record: moved.record } : { kind: 'notFound' };
-    const back = async (kind: 'notOffered' | 'failed'): Promise<ActResult> => {
-      const r = await repo.transition(invitationId, [working], 'pending');
-      return { kind, record: r.record ?? moved.record };
-    };
-    if (!watcher) return back('failed');
-    const outcome = await watcher.perform(moved.record, verb);
+    const outcome: ActionOutcome = watcher ? await watcher.perform(moved.record, verb) : { ok: false, why: 'notConnected' };
+    const answered = await repo.apply(invitationId, clickOutcomeOf(outcome));
+    const after = answered.record ?? moved.record;
     if (outcome.ok) return { kind: 'done', record: moved.record };
-    if (outcome.why === 'notOffered') return back('notOffered');
-    if (outcome.why === 'notConnected') return back('failed');
-    // Refused (404/409/...): the invitation ended under us. Events may already have said how; keep that if so.
-    // If only the invitation is gone, its completed event (e.g. the caller cancelled) is usually still on its way:
-    // 'failed' lets that event refine the record (the store never refines 'ended'). If our application is gone,
-    // nothing more can arrive: 'ended', like the watcher's other invitations of a dead application.
-    const appGone = outcome.status === 410 || outcome.reason?.subcode === 'ApplicationNotFound';
-    const ended = await repo.transition(invitationId, [working], appGone ? 'ended' : 'failed', {
-      outcomeReason: { code: outcome.reason?.code ?? String(outcome.status ?? ''), subcode: outcome.reason?.subcode, message: outcome.reason?.message ?? 'The invitation is no longer available.' },
-    });
-    return { kind: 'unavailable', record: ended.record ?? moved.record };
+    if (outcome.why === 'notOffered') return { kind: 'notOffered', record: after };
+    if (outcome.why === 'notConnected') return { kind: 'failed', record: after };
+    return { kind: 'unavailable', record: after };
   }
+}
+
+/** What the pool's answer to a click means for the invitation (the state machine decides what follows). */
+function clickOutcomeOf(outcome: ActionOutcome): InvitationInput {
+  if (outcome.ok) return { kind: 'clickOutcome', outcome: 'ok' };
+  if (outcome.why !== 'refused') return { kind: 'clickOutcome', outcome: outcome.why };
+  // Our application is gone: nothing more can arrive. Only the invitation is gone (404/409/410): it ended before the
+  // answer, and its completed event (e.g. the caller cancelled) is usually still on its way.
+  if (outcome.status === 410 || outcome.reason?.subcode === 'ApplicationNotFound') return { kind: 'clickOutcome', outcome: 'applicationGone' };
+  if (outcome.status === 404 || outcome.status === 409) return { kind: 'clickOutcome', outcome: 'invitationEnded' };
+  const serverReason = outcome.reason ? { code: outcome.reason.code, subcode: outcome.reason.subcode, message: outcome.reason.message } : undefined;
+  return { kind: 'clickOutcome', outcome: 'refused', serverReason };
 }
 
 function safeCall(fn: () => void, logger: Logger): void {

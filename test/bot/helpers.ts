@@ -467,7 +467,7 @@ export class BotHarness {
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 0 }, log);
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
-    supervisor.onChange(() => void notifier.kick());
+    repositories.notifications.onQueued(() => void notifier.kick());
     const watches = new WatchManager(supervisor, directory, installations, repositories, log);
     const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs };
     const bot = new InvitationBot(services);

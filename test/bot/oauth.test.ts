@@ -67,7 +67,7 @@ class OAuthHarness {
     const cards = createBotCards({ authMode: 'oauth', phoneNumberOf: () => undefined });
     const sender = new ProactiveSender(adapter, { appId: '', minIntervalMs: 0 }, log);
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
-    supervisor.onChange(() => void notifier.kick());
+    repositories.notifications.onQueued(() => void notifier.kick());
     const watches = new WatchManager(supervisor, new SignedInAccounts(config.discovery!, userTokens), installations, repositories, log);
     const prompter = new SignInPrompter(supervisor, installations, userTokens, log);
     prompter.start();

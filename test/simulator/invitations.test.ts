@@ -416,6 +416,20 @@ describe('simulator: incoming invitations', () => {
         assert.equal((await invitationState(sim, id)).clientAction, 'acceptWithAnswer');
       });
 
+      for (const completedInvitations of ['kept', 'removed'] as const) {
+        it(`GET on a completed invitation, completedInvitations ${completedInvitations}: ${completedInvitations === 'kept' ? 'its final state' : '404'}`, async () => {
+          const sim = await sims.start({ completedInvitations });
+          const ep = await endpoint(sim, format);
+          const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting' });
+          const st = await started(ep, id, 'onlineMeeting');
+          assert.equal(text(ep.s.resource(await ep.s.get(st.link.href)), 'state'), 'Connecting', 'readable while it rings');
+          assert.equal((await ep.s.post(link(st.resource!, 'accept'))).status, 204);
+          assert.equal((await completed(ep, id, 'onlineMeeting')).status, 'Success');
+          if (completedInvitations === 'kept') assert.equal(text(ep.s.resource(await ep.s.get(st.link.href)), 'state'), 'Connected');
+          else await ep.s.expectError(ep.s.get(st.link.href), 404, 'NotFound', 'ResourceNotFound');
+        });
+      }
+
       for (const behaviour of ['notFound', 'conflict', 'acceptedThenFailed'] as const) {
         it(`answers a late accept (after the caller cancelled) per lateActionBehaviour ${behaviour}`, async () => {
           const sim = await sims.start({ lateActionBehaviour: behaviour });

@@ -18,7 +18,7 @@ import {
 } from '../../src/store/blob-storage';
 import { ETagConflictError, isETagConflict, PartialWriteError, StorageConfigError, StoreDataError } from '../../src/store/errors';
 import { persistEventBatch } from '../../src/store/event-batch';
-import { InvitationRepository, type TransitionResult } from '../../src/store/invitation-repository';
+import { InvitationRepository, type ApplyResult } from '../../src/store/invitation-repository';
 import { storageKeys } from '../../src/store/keys';
 import { NotificationQueue } from '../../src/store/notification-queue';
 import type { ClosableStorage } from '../../src/store/storage';
@@ -241,9 +241,9 @@ describe('BlobStorage on Azurite', () => {
     assert.ok(first.notification && (await queue.complete(first.record.id, first.notification.createdAt)));
 
     // The click lands after the batch's eTag check, between its notification and its record upload.
-    let click: TransitionResult | undefined;
+    let click: ApplyResult | undefined;
     beforeUploadOf(client, storageKeys.invitation(first.record.id), async () => {
-      click = await new InvitationRepository(clickStorage).transition(first.record.id, ['pending'], 'accepting');
+      click = await new InvitationRepository(clickStorage).apply(first.record.id, { kind: 'click', verb: 'accept' });
     });
     const write = sinon.spy(watcherStorage, 'write');
     const [result] = await persistEventBatch(watcherStorage, { invitations: [upsertInput({ subject: 'Moved to 3pm' })] });
@@ -320,7 +320,7 @@ describe('BlobStorage on Azurite', () => {
     }
   });
 
-  it('two bot instances clicking one invitation at once: exactly one transition wins, every time', async () => {
+  it('two bot instances clicking one invitation at once: exactly one click wins, every time', async () => {
     const container = uniqueContainerName('clicks');
     const instances = [storageOn(azurite.containerClient(container)), storageOn(azurite.containerClient(container))];
     const repos = instances.map((s) => new InvitationRepository(s));
@@ -328,12 +328,12 @@ describe('BlobStorage on Azurite', () => {
       const { record } = await repos[0].upsertFromEvent(upsertInput({ invitationHref: `${HREF}/click-${round}` }));
       // Six clicks (accept and decline, double clicks), three per instance, all in flight together.
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => repos[i % 2].transition(record.id, ['pending'], i % 3 ? 'accepting' : 'declining')),
+        Array.from({ length: 6 }, (_, i) => repos[i % 2].apply(record.id, { kind: 'click', verb: i % 3 ? 'accept' : 'decline' })),
       );
       const winners = results.filter((r) => r.ok);
       assert.equal(winners.length, 1, `round ${round}: ${winners.length} winners`);
       for (const loser of results.filter((r) => !r.ok)) {
-        assert.ok(!loser.ok && loser.reason === 'stateMismatch', `round ${round}: loser ${!loser.ok && loser.reason}`);
+        assert.ok(!loser.ok && loser.reason === 'refused', `round ${round}: loser ${!loser.ok && loser.reason}`);
       }
       assert.equal((await repos[1].get(record.id))?.state, winners[0].record?.state);
     }

@@ -43,6 +43,6 @@ describe('store errors', () => {
     };
     const key = storageKeys.invitation('abc');
     await inner.write({ [key]: { id: 'abc' } });
-    await assert.rejects(new InvitationRepository(noETags).transition('abc', ['pending'], 'accepting'), /without an eTag/);
+    await assert.rejects(new InvitationRepository(noETags).apply('abc', { kind: 'click', verb: 'accept' }), /without an eTag/);
   });
 });

@@ -129,7 +129,7 @@ for (const factory of storageFactories) {
       const [{ record }] = await persistEventBatch(storage, { invitations: [upsertInput()] }, { clock: clock.now });
       const hooked = new HookedStorage(storage);
       hooked.beforeNextWrite(async () => {
-        assert.ok((await invitations.transition(record.id, ['pending'], 'accepting')).ok);
+        assert.ok((await invitations.apply(record.id, { kind: 'click', verb: 'accept' })).ok);
       });
       const [result] = await persistEventBatch(
         hooked,

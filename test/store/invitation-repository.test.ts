@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { InvitationRepository } from '../../src/store/invitation-repository';
 import { storageKeys } from '../../src/store/keys';
+import { NotificationQueue, QueueSignal } from '../../src/store/notification-queue';
+import { invitationIdFor, type InvitationRecord } from '../../src/store/records';
 import type { ClosableStorage } from '../../src/store/storage';
 import { ACCOUNT, HookedStorage, HREF, ManualClock, storageFactories, TempDirs, upsertInput } from './helpers';
 
@@ -36,7 +38,7 @@ for (const factory of storageFactories) {
         const writes = hooked.writes;
         clock.advance(1000);
         const again = await repo.upsertFromEvent(upsertInput());
-        assert.deepEqual(again, { record, created: false, changed: false });
+        assert.deepEqual(again, { record, created: false, changed: false, redraw: false });
         assert.equal(hooked.writes, writes);
         assert.deepEqual(await storage.keysWithPrefix(''), [storageKeys.invitation(record.id)]);
       });
@@ -72,20 +74,22 @@ for (const factory of storageFactories) {
         assert.equal((await repo.get(record.id))?.state, 'declined');
       });
 
-      it("lets an event refine the bot's own 'failed' into the real outcome", async () => {
+      it("lets an event overrule the bot's provisional 'failed' with the real outcome, joined included", async () => {
         const record = await created();
-        assert.ok((await repo.transition(record.id, ['pending'], 'failed')).ok);
+        assert.ok((await repo.apply(record.id, { kind: 'conversationGone' })).ok);
+        assert.equal((await repo.get(record.id))?.provisional, true);
         const reason = { code: 'Gone', subcode: 'CancelledBySender' };
         const { record: after } = await repo.upsertFromEvent(
           upsertInput({ state: 'cancelledBySender', outcomeReason: reason }),
         );
         assert.equal(after.state, 'cancelledBySender');
         assert.deepEqual(after.outcomeReason, reason);
+        assert.equal(after.provisional, undefined, 'final now');
       });
 
       it("does not undo a click: a re-delivered 'pending' leaves 'accepting'", async () => {
         const record = await created();
-        assert.ok((await repo.transition(record.id, ['pending'], 'accepting')).ok);
+        assert.ok((await repo.apply(record.id, { kind: 'click', verb: 'accept' })).ok);
         const { record: after } = await repo.upsertFromEvent(upsertInput({ state: 'pending', subject: 'New' }));
         assert.equal(after.state, 'accepting');
         assert.equal(after.subject, 'New');
@@ -110,32 +114,47 @@ for (const factory of storageFactories) {
       });
     });
 
-    describe('transition', () => {
-      it('moves the state with a patch, bumping the version', async () => {
+    describe('apply', () => {
+      const notifications = () => new NotificationQueue(storage, { clock: clock.now });
+
+      it('moves the record by the state machine and queues its card in the same write', async () => {
         const record = await created();
+        await repo.setTeamsActivity(record.id, 'activity-1', 'conversation-1');
         clock.advance(1000);
-        const result = await repo.transition(record.id, ['pending'], 'declining', {
-          outcomeReason: { message: 'busy' },
-          subject: undefined,
-        });
-        assert.ok(result.ok);
+        const writesBefore = hooked.writes;
+        const result = await repo.apply(record.id, { kind: 'click', verb: 'decline' });
+        assert.ok(result.ok && result.changed && result.redraw);
         assert.equal(result.record.state, 'declining');
-        assert.equal(result.record.version, record.version + 1);
-        assert.equal(result.record.subject, record.subject, 'an undefined patch field erases nothing');
-        assert.deepEqual(result.record.outcomeReason, { message: 'busy' });
+        assert.equal(result.record.reason, 'clicked');
+        assert.equal(result.record.version, record.version + 2);
+        assert.equal(result.record.subject, record.subject);
         assert.deepEqual(await repo.get(record.id), result.record);
+        assert.equal(hooked.writes, writesBefore + 1, 'record and notification in one write');
+        assert.equal((await notifications().get(record.id))?.kind, 'update');
       });
 
-      it('a second click loses and gets the current record', async () => {
+      it('tells the queue signal once per write that queued a card, and not for an input that changes nothing', async () => {
+        const signal = new QueueSignal();
+        let heard = 0;
+        signal.subscribe(() => heard++);
+        const signalled = new InvitationRepository(storage, { clock: clock.now }, signal);
         const record = await created();
-        const first = await repo.transition(record.id, ['pending'], 'accepting');
-        const second = await repo.transition(record.id, ['pending'], 'declining');
+        await signalled.apply(record.id, { kind: 'click', verb: 'accept' });
+        assert.equal(heard, 1);
+        await signalled.apply(record.id, { kind: 'clickOutcome', outcome: 'ok' });
+        assert.equal(heard, 1, 'ok leaves the record as it is');
+      });
+
+      it('a second click is refused and gets the current record', async () => {
+        const record = await created();
+        const first = await repo.apply(record.id, { kind: 'click', verb: 'accept' });
+        const second = await repo.apply(record.id, { kind: 'click', verb: 'decline' });
         assert.ok(first.ok);
-        assert.deepEqual(second, { ok: false, reason: 'stateMismatch', record: first.record });
+        assert.deepEqual(second, { ok: false, reason: 'refused', record: first.record });
       });
 
       it('reports a missing record as notFound', async () => {
-        assert.deepEqual(await repo.transition('nope', ['pending'], 'accepting'), {
+        assert.deepEqual(await repo.apply('nope', { kind: 'click', verb: 'accept' }), {
           ok: false,
           reason: 'notFound',
           record: undefined,
@@ -148,32 +167,75 @@ for (const factory of storageFactories) {
         hooked.beforeNextWrite(async () => {
           await watcher.upsertFromEvent(upsertInput({ subject: 'Changed meanwhile' }));
         });
-        const result = await repo.transition(record.id, ['pending'], 'accepting');
+        const result = await repo.apply(record.id, { kind: 'click', verb: 'accept' });
         assert.ok(result.ok);
         assert.equal(result.record.subject, 'Changed meanwhile');
         assert.equal(result.record.version, 3);
       });
 
-      it('loses when a competing transition lands between its read and write', async () => {
+      it('loses when a competing click lands between its read and write', async () => {
         const record = await created();
         const other = new InvitationRepository(storage, { clock: clock.now });
         hooked.beforeNextWrite(async () => {
-          assert.ok((await other.transition(record.id, ['pending'], 'declining')).ok);
+          assert.ok((await other.apply(record.id, { kind: 'click', verb: 'decline' })).ok);
         });
-        const result = await repo.transition(record.id, ['pending'], 'accepting');
+        const result = await repo.apply(record.id, { kind: 'click', verb: 'accept' });
         assert.equal(result.ok, false);
         assert.equal(result.record?.state, 'declining');
       });
 
-      it('cannot patch identity fields, and rejects an unknown target state', async () => {
+      it('a reopened click queues its card once', async () => {
         const record = await created();
-        const patch = { id: 'evil', accountId: 'mallory', invitationHref: 'https://evil' } as never;
-        const result = await repo.transition(record.id, ['pending'], 'accepting', patch);
+        await repo.apply(record.id, { kind: 'click', verb: 'accept' });
+        const queue = notifications();
+        const before = await queue.get(record.id);
+        const writesBefore = hooked.writes;
+        const result = await repo.apply(record.id, { kind: 'recovered', finding: 'stillOffered', actions: { accept: 'A2' } });
         assert.ok(result.ok);
-        assert.equal(result.record.id, record.id);
-        assert.equal(result.record.accountId, ACCOUNT);
-        assert.equal(result.record.invitationHref, HREF);
-        await assert.rejects(repo.transition(record.id, ['accepting'], 'bogus' as never), /not an invitation state/);
+        assert.equal(result.record.state, 'pending');
+        assert.equal(result.record.reason, 'reopened');
+        assert.equal(result.record.actions.accept, 'A2');
+        assert.equal(hooked.writes, writesBefore + 1);
+        assert.notEqual((await queue.get(record.id))?.createdAt, before?.createdAt);
+      });
+    });
+
+    describe('records stored before the state machine kept a reason', () => {
+      /** A record as the earlier versions wrote it: the bot's own outcomes told apart by outcomeReason.code. */
+      async function legacy(state: InvitationRecord['state'], outcomeReason?: InvitationRecord['outcomeReason']) {
+        const stored = (await repo.get(invitationIdFor(ACCOUNT, HREF))) ?? (await created());
+        const { reason: _reason, provisional: _provisional, ...fresh } = stored;
+        await storage.write({ [storageKeys.invitation(fresh.id)]: { ...fresh, state, outcomeReason, eTag: '*' } });
+        return fresh.id;
+      }
+
+      it('load with the reason the machine gives them today', async () => {
+        const id = invitationIdFor(ACCOUNT, HREF);
+        const cases: Array<[InvitationRecord['state'], InvitationRecord['outcomeReason'], string]> = [
+          ['pending', undefined, 'pending/reported/-'],
+          ['accepting', undefined, 'accepting/clicked/-'],
+          ['cancelledBySender', { code: 'Failure', subcode: 'Canceled' }, 'cancelledBySender/reported/-'],
+          ['failed', { code: 'ConnectionLost', message: 'The invitation ended while the Skype connection was interrupted.' }, 'failed/connectionLost/P'],
+          ['failed', { code: '404', message: 'The invitation is no longer available.' }, 'ended/endedBeforeAnswer/P'],
+          ['failed', { code: 'NotFound', subcode: 'ResourceNotFound', message: 'The resource does not exist.' }, 'ended/endedBeforeAnswer/P'],
+          ['failed', { code: '500', message: 'Server error' }, 'failed/actionRefused/P'],
+          ['failed', { code: 'ServiceFailure', message: 'The pool failed.' }, 'failed/reported/-'],
+          ['ended', { code: 'ConnectionLost', message: 'The Skype connection was restarted; this invitation can no longer be answered here.' }, 'ended/applicationReplaced/-'],
+          ['ended', { code: 'ConnectionLost', message: 'The Skype connection was interrupted; this invitation can no longer be answered here.' }, 'ended/applicationLost/-'],
+        ];
+        for (const [state, outcomeReason, want] of cases) {
+          assert.equal(await legacy(state, outcomeReason), id);
+          const read = await repo.get(id);
+          assert.equal(`${read?.state}/${read?.reason}/${read?.provisional ? 'P' : '-'}`, want, JSON.stringify(outcomeReason));
+        }
+      });
+
+      it("an old provisional 'failed' is overruled by the event that says the user joined", async () => {
+        const id = await legacy('failed', { code: 'ConnectionLost', message: 'lost' });
+        const { record: after } = await repo.upsertFromEvent(upsertInput({ state: 'connected' }));
+        assert.equal(after.id, id);
+        assert.equal(after.state, 'connected');
+        assert.deepEqual(await repo.get(id), after);
       });
     });
 

@@ -2,9 +2,11 @@
 // a notification enqueued meanwhile.
 import assert from 'node:assert/strict';
 import { storageKeys } from '../../src/store/keys';
+import { MemoryStorage } from '../../src/store/memory-storage';
 import { NotificationQueue } from '../../src/store/notification-queue';
+import { createRepositories } from '../../src/store/repositories';
 import type { ClosableStorage } from '../../src/store/storage';
-import { HookedStorage, ManualClock, storageFactories, TempDirs } from './helpers';
+import { HookedStorage, ManualClock, storageFactories, TempDirs, upsertInput } from './helpers';
 
 for (const factory of storageFactories) {
   describe(`NotificationQueue on ${factory.name}`, () => {
@@ -97,3 +99,24 @@ for (const factory of storageFactories) {
     });
   });
 }
+
+describe('createRepositories: the queue drives whoever delivers cards', () => {
+  it('every write that queues a card tells the onQueued subscribers, and a write that queues none does not', async () => {
+    const repositories = createRepositories(new MemoryStorage());
+    let heard = 0;
+    const unsubscribe = repositories.notifications.onQueued(() => heard++);
+    const [first] = await repositories.persistEventBatch({ invitations: [upsertInput()] });
+    assert.equal(heard, 1, 'a new invitation: its card is posted');
+    await repositories.persistEventBatch({ invitations: [upsertInput()] });
+    assert.equal(heard, 1, 'a re-delivery changes nothing');
+    await repositories.invitations.apply(first.record.id, { kind: 'click', verb: 'accept' });
+    assert.equal(heard, 2, 'a click redraws the card');
+    await repositories.invitations.apply(first.record.id, { kind: 'clickOutcome', outcome: 'ok' });
+    assert.equal(heard, 2, 'the pool took it: nothing to draw until its events');
+    await repositories.invitations.apply(first.record.id, { kind: 'recovered', finding: 'stillOffered' });
+    assert.equal(heard, 3, 'a reopened click is queued once');
+    unsubscribe();
+    await repositories.invitations.apply(first.record.id, { kind: 'conversationGone' });
+    assert.equal(heard, 3);
+  });
+});

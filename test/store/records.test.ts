@@ -1,14 +1,11 @@
-// Invitation ids and the state-merge rule, on their own.
+// Invitation ids and event folding, on their own (the state rules: invitation-state.test.ts).
 import assert from 'node:assert/strict';
-import { mergeInvitation, mergeState } from '../../src/store/invitation-merge';
+import { mergeInvitation } from '../../src/store/invitation-merge';
 import { storageKeys } from '../../src/store/keys';
 import {
   accountKeyFor,
-  INVITATION_STATES,
   invitationIdFor,
   isInvitationId,
-  isTerminalState,
-  TERMINAL_STATES,
 } from '../../src/store/records';
 import { ACCOUNT, HREF, upsertInput } from './helpers';
 
@@ -38,32 +35,6 @@ describe('invitation ids', () => {
   it('isInvitationId rejects anything else arriving from card data', () => {
     for (const bad of ['', 'abc', 'x'.repeat(39), `${invitationIdFor(ACCOUNT, HREF)}/..`, 42, null, undefined]) {
       assert.equal(isInvitationId(bad), false, String(bad));
-    }
-  });
-});
-
-describe('mergeState', () => {
-  const progress = (s: string) =>
-    ['pending', 'accepting|declining', 'inLobby', 'connected'].findIndex((g) => g.split('|').includes(s));
-
-  it('never leaves a terminal state, except failed refined to another terminal outcome', () => {
-    for (const current of TERMINAL_STATES) {
-      for (const incoming of INVITATION_STATES) {
-        const merged = mergeState(current, incoming);
-        if (current === 'failed' && isTerminalState(incoming)) assert.equal(merged, incoming);
-        else assert.equal(merged, current, `${current} + ${incoming}`);
-      }
-    }
-  });
-
-  it('only moves non-terminal states forward; a tie keeps the stored state', () => {
-    for (const current of INVITATION_STATES.filter((s) => !isTerminalState(s))) {
-      for (const incoming of INVITATION_STATES) {
-        const merged = mergeState(current, incoming);
-        if (isTerminalState(incoming)) assert.equal(merged, incoming);
-        else if (progress(incoming) > progress(current)) assert.equal(merged, incoming);
-        else assert.equal(merged, current, `${current} + ${incoming}`);
-      }
     }
   });
 });

@@ -82,21 +82,21 @@ describe('SqliteStorage', () => {
     assert.equal((await b.read(['k'])).k.v, winner);
   });
 
-  it('two bot instances on one file racing the same click: exactly one transition wins', async () => {
+  it('two bot instances on one file racing the same click: exactly one click wins', async () => {
     const file = temp.dbPath();
     const one = new InvitationRepository(open(file));
     const two = new InvitationRepository(open(file));
     const { record } = await one.upsertFromEvent(upsertInput());
 
     const results = await Promise.all([
-      one.transition(record.id, ['pending'], 'accepting'),
-      two.transition(record.id, ['pending'], 'declining'),
+      one.apply(record.id, { kind: 'click', verb: 'accept' }),
+      two.apply(record.id, { kind: 'click', verb: 'decline' }),
     ]);
     assert.equal(results.filter((r) => r.ok).length, 1);
     const winner = results.find((r) => r.ok);
     const loser = results.find((r) => !r.ok);
     assert.ok(winner && loser && !loser.ok);
-    assert.equal(loser.reason, 'stateMismatch');
+    assert.equal(loser.reason, 'refused');
     assert.equal(loser.record?.state, winner.record?.state);
     assert.equal((await two.get(record.id))?.state, winner.record?.state);
   });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import sinon from 'sinon';
 import { JsonLogger } from '../../src/logger';
 import { createRepositories, SqliteStorage } from '../../src/store';
-import type { InvitationRecord, InvitationState, Repositories } from '../../src/store';
+import type { InvitationRecord, InvitationState, PendingNotification, Repositories } from '../../src/store';
 import type { UcwaSimulator } from '../../src/simulator';
 import type { HttpRequest, HttpResponse } from '../../src/ucwa/http';
 import type { Representation } from '../../src/ucwa/session';
@@ -102,7 +102,7 @@ describe('watcher: a click interrupted by a crash (SQLite)', () => {
    * The user presses `verb` and the process dies: before the POST leaves (`beforeThePool`), or once the pool has
    * taken it (`afterThePool`; the pool's events are then held, so nothing of them is stored). Nothing more is written.
    */
-  async function clickAndDie(p: FirstProcess, verb: 'accept' | 'decline', when: 'beforeThePool' | 'afterThePool'): Promise<void> {
+  async function clickAndDie(p: FirstProcess, verb: 'accept' | 'decline', when: 'beforeThePool' | 'afterThePool'): Promise<PendingNotification | undefined> {
     let killed: Promise<void> | undefined;
     const die = (): Error => {
       p.crashable.crash();
@@ -122,10 +122,13 @@ describe('watcher: a click interrupted by a crash (SQLite)', () => {
     await assert.rejects(p.rig.sup.act(p.record.id, verb), CRASH);
     assert.ok(killed, 'the process died during the click');
     await killed;
-    const left = await createRepositories(p.storage).invitations.get(p.record.id);
-    assert.equal(left?.state, verb === 'accept' ? 'accepting' : 'declining', 'the crash left the click half done');
+    const left = createRepositories(p.storage);
+    assert.equal((await left.invitations.get(p.record.id))?.state, verb === 'accept' ? 'accepting' : 'declining', 'the crash left the click half done');
+    // The click queued its "Accepting…" card with its move; whatever the next process queues comes after it.
+    const queued = await left.notifications.get(p.record.id);
     await p.storage.close();
     opened.splice(opened.indexOf(p.storage), 1);
+    return queued;
   }
 
   /** A new process on the same file, a minute later, logging at debug into `log`. */
@@ -198,7 +201,7 @@ describe('watcher: a click interrupted by a crash (SQLite)', () => {
       it('the accept reached the pool before the crash: not reopened, ends connected', async () => {
         const sim = await sims.start();
         const first = await firstProcess(sim, representation);
-        await clickAndDie(first, 'accept', 'afterThePool');
+        const clickCard = await clickAndDie(first, 'accept', 'afterThePool');
         assert.equal((await first.rig.admin.invitation(first.simId)).clientAction, 'accept', 'the pool took the accept');
 
         // The events are held until the check has spoken, so the record is still accepting when it is checked.
@@ -206,7 +209,7 @@ describe('watcher: a click interrupted by a crash (SQLite)', () => {
         await logged(second.log, 'reached Skype');
         assert.equal(await checksOf(second.rig, first.record), 1, 'checked with the pool');
         assert.equal((await second.repos.invitations.get(first.record.id))?.state, 'accepting', 'not reopened');
-        assert.equal(await second.repos.notifications.get(first.record.id), undefined, 'no card update from the check');
+        assert.deepEqual(await second.repos.notifications.get(first.record.id), clickCard, 'no card update from the check');
         second.events.open();
         await second.rig.record(first.simId, isState('connected'), 'the pool\'s outcome');
         assert.ok(!statesSeen(second.rig, first.simId).includes('pending'), `never pending again: ${statesSeen(second.rig, first.simId).join(' -> ')}`);

@@ -118,7 +118,7 @@ describe('watcher: session lifecycle', () => {
         await rig.record(orphan, isState('pending'), 'pending');
         await rig.admin.fault({ kind: 'expireApplications', user: ALICE });
         const ended = await rig.record(orphan, isState('ended'), 'the orphaned invitation ends');
-        assert.equal(ended.outcomeReason?.code, 'ConnectionLost');
+        assert.equal(ended.reason, 'applicationLost');
         await rig.admin.until(() => rig.admin.applications(ALICE), (a) => a.length === 1 && a[0].id !== first.id && a[0].madeAvailable && a[0].parked, 'a new application, available and listening');
         const log = await rig.admin.requests();
         const goneAnswers = log.filter((r) => r.path.startsWith(first.href) && r.status === goneStatus);

@@ -147,7 +147,7 @@ describe('watcher: persist-before-ack and restart (SQLite)', () => {
     const rig2 = rigs.make(sim, { repositories: repos });
     rig2.start(ALICE);
     const ended = await rig2.record(id, isState('ended'), 'ended: its application is gone');
-    assert.equal(ended.outcomeReason?.code, 'ConnectionLost');
+    assert.equal(ended.reason, 'applicationReplaced');
     const apps = await rig2.admin.until(() => rig2.admin.applications(ALICE), (a) => a.length === 1 && a[0].parked, 'a new application');
     assert.notEqual(apps[0].id, old.id);
     assert.ok(apps[0].madeAvailable);
