@@ -48,6 +48,7 @@ export function createBotCards(options: BotCardOptions): BotCards {
         lastEventAt: data.lastEventAt,
         lastError: data.lastError,
         openInvitations: data.openInvitations,
+        storeRefusesWrites: data.storeRefusesWrites,
       }),
   };
 }

@@ -2,7 +2,7 @@
 // that same card afterwards. The activity id is stored on the invitation record, so one invitation is one card.
 import { Activity, Attachment, MessageFactory } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import type { InvitationRecord, PendingNotification, Repositories } from '../src/store';
+import { type InvitationRecord, type PendingNotification, type Repositories, StoreUnavailableError } from '../src/store';
 import type { InstallationRepository } from './installations';
 import { ActivityGoneError, DeliveryBlockedError, ProactiveSender, SenderClosedError } from './proactive-sender';
 
@@ -79,8 +79,8 @@ export class CardNotifier {
         await this.deliver(n);
       } catch (err) {
         if (err instanceof SenderClosedError) return;
-        // Left pending: the next pass tries again.
-        this.deps.log.warn('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
+        // Left pending: the next pass tries again. A store that refuses writes is reported by StoreHealth.
+        this.deps.log[err instanceof StoreUnavailableError ? 'debug' : 'warn']('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
       }
     }
   }

@@ -3,8 +3,9 @@
 // First, before restify is loaded: keeps its known DEP0111 warning out of the start-up output.
 import './process-warnings';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { JsonLogger } from '../src/logger';
-import { createRepositories, openStorage, StorageConfigError } from '../src/store';
+import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, StoreWriteProbe } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
 import { AccountDirectory } from './account-directory';
@@ -32,7 +33,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (config.demo?.playground && (await portInUse(config.demo.playgroundPort))) {
     throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one (or DEMO_PLAYGROUND=off)`);
   }
-  const storage = await openStorage(config.storageUrl);
+  // Every write reports to storeHealth: readiness, the status command and the log say when the store refuses them.
+  const storeHealth = new StoreHealth({ log });
+  const storage = new HealthReportingStorage(await openStorage(config.storageUrl), storeHealth);
   const repositories = createRepositories(storage);
   const installations = new InstallationRepository(storage);
   const transport = new NodeHttpTransport();
@@ -69,8 +72,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
   notices.start();
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
-  const readiness = new BotReadiness(storage, supervisor);
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn, storeHealth });
+  // The host name tells instances apart (on App Service each instance has its own).
+  const probe = new StoreWriteProbe(storage, { instance: hostname() });
+  const readiness = new BotReadiness(probe, supervisor);
   const server = createBotServer(adapter, bot, () => readiness.check(), log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

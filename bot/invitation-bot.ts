@@ -14,7 +14,7 @@ import {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import { InvitationRecord, isInvitationId, Repositories } from '../src/store';
+import { InvitationRecord, isInvitationId, Repositories, StoreUnavailableError } from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
 import type { CardNotifier } from './card-notifier';
 import type { Installation, InstallationRepository } from './installations';
@@ -28,6 +28,8 @@ export interface StatusCardData {
   lastEventAt?: string;
   lastError?: string;
   openInvitations: Array<{ subject?: string; kind: InvitationRecord['kind']; from?: string }>;
+  /** The store refuses writes: nothing can be recorded, so no invitation can arrive until it works again. */
+  storeRefusesWrites?: boolean;
 }
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
@@ -58,6 +60,8 @@ export interface BotServices {
   demo?: DemoHooks;
   /** UCWA_AUTH=oauth: each user signs in from the chat through the Azure Bot OAuth connection. */
   signIn?: { tokens: UserTokens; prompter: SignInPrompter };
+  /** Whether the store accepts writes (the status card says so when it does not). */
+  storeHealth?: { readonly writable: boolean };
   /** How long an invoke may wait for UCWA before it answers with the in-progress card (Teams allows a few seconds). */
   invokeBudgetMs?: number;
 }
@@ -127,7 +131,14 @@ export class InvitationBot extends TeamsActivityHandler {
         this.services.log.warn('could not look up the user principal name', { user: aad, error: err as Error });
       }
     }
-    return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name, timeZone: context.activity.localTimezone });
+    try {
+      return await this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name, timeZone: context.activity.localTimezone });
+    } catch (err) {
+      // The store refuses writes (StoreHealth logs that): answer the user from what is stored, so that `status`
+      // can still say what is wrong.
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      return existing;
+    }
   }
 
   private isPersonal(context: TurnContext): boolean {
@@ -185,6 +196,7 @@ export class InvitationBot extends TeamsActivityHandler {
           lastEventAt: status?.lastEventAt,
           lastError: status?.lastError,
           openInvitations: open.map((r) => ({ subject: r.subject, kind: r.kind, from: r.from.name ?? r.from.uri })),
+          storeRefusesWrites: this.services.storeHealth?.writable === false,
         }),
       ),
     );

@@ -12,7 +12,7 @@ import type { InvitationUpdate } from '../ucwa/invitation';
 import { redact } from '../ucwa/redact';
 import { Representation, UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import { AccountStatus, InvitationRecord, isTerminalState, Repositories } from '../store';
+import { AccountStatus, InvitationRecord, isTerminalState, Repositories, StoreUnavailableError } from '../store';
 import { InvitationBook } from './invitation-book';
 
 export interface AccountConfig {
@@ -210,7 +210,10 @@ export class AccountWatcher {
           },
           onReset: (kind) => this.book.reconcile(kind, this.application),
           onRetry: (err, n, delayMs) => {
-            this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
+            // A store that refuses writes is reported by StoreHealth, once a minute: one warning per retry would
+            // flood the log for as long as it lasts.
+            const level = err instanceof StoreUnavailableError ? 'debug' : 'warn';
+            this.log[level]('event channel retry', { error: err, attempt: n, delayMs });
             void this.setStatus('reconnecting', err.message);
           },
           onPosition: async (href) => {
@@ -388,7 +391,7 @@ export class AccountWatcher {
         lastError: this.status.lastError,
       });
     } catch (err) {
-      this.log.warn('could not save the account session', { error: err as Error });
+      this.log[err instanceof StoreUnavailableError ? 'debug' : 'warn']('could not save the account session', { error: err as Error });
     }
   }
 

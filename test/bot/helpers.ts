@@ -11,7 +11,7 @@ import { Activity, ActivityTypes, ConversationAccount, ConversationReference, Re
 import type { Logger } from '../../src/logger';
 import { demoUsers, UcwaSimulator } from '../../src/simulator';
 import type { SimulatorOptions } from '../../src/simulator/options';
-import { createRepositories, InvitationRecord, MemoryStorage, Repositories } from '../../src/store';
+import { createRepositories, HealthReportingStorage, InvitationRecord, MemoryStorage, Repositories, StoreHealth } from '../../src/store';
 import { NodeHttpTransport } from '../../src/ucwa/http';
 import { WatcherSupervisor } from '../../src/watcher';
 import { AccountDirectory } from '../../bot/account-directory';
@@ -431,6 +431,8 @@ export interface HarnessOptions {
   demo?: DemoHooks;
   invokeBudgetMs?: number;
   simulator?: Partial<Omit<SimulatorOptions, 'users'>>;
+  /** Every write of the bot goes through HealthReportingStorage and reports here (as in bot/index.ts). */
+  storeHealth?: StoreHealth;
 }
 
 export class BotHarness {
@@ -458,8 +460,9 @@ export class BotHarness {
     const connector = await FakeConnector.start();
     const log = new RecordingLogger();
     const storage = new MemoryStorage();
-    const repositories = createRepositories(storage);
-    const installations = new InstallationRepository(storage);
+    const reporting = options.storeHealth ? new HealthReportingStorage(storage, options.storeHealth) : storage;
+    const repositories = createRepositories(reporting);
+    const installations = new InstallationRepository(reporting);
     const transport = new NodeHttpTransport();
     const accounts: LinkedAccount[] = [{ teamsUser: ALEX.aadObjectId, sip: 'sip:alexw@example.com', username: 'alexw@example.com', password: 'demo' }];
     const directory = new AccountDirectory({ accounts, discovery: { discoveryUrl: sim.discoveryUrl }, auth: 'password', transport });
@@ -469,7 +472,7 @@ export class BotHarness {
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
     supervisor.onChange(() => void notifier.kick());
     const watches = new WatchManager(supervisor, directory, installations, repositories, log);
-    const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs };
+    const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs, storeHealth: options.storeHealth };
     const bot = new InvitationBot(services);
     return new BotHarness(sim, new SimAdmin(sim), connector, storage, repositories, installations, supervisor, watches, notifier, services, bot, log, transport);
   }
