@@ -33,11 +33,11 @@ function asShown(record: InvitationRecord): InvitationRecord {
 
 export function createBotCards(options: BotCardOptions): BotCards {
   return {
-    invitation: (stored, { notice, timeZone } = {}) => {
+    invitation: (stored, { notice, timeZone, inviteeTeamsId } = {}) => {
       const record = asShown(stored);
       const call = record.kind === 'audioVideo';
       const phone = call ? options.phoneNumberOf(record.accountId) : undefined;
-      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone });
+      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId });
     },
     welcome: ({ linkedSip, demo }) => welcomeCardAttachment({ linkedSip, demo, authMode: options.authMode }),
     help: ({ linkedSip, demo }) => helpCardAttachment({ linkedSip, demo, authMode: options.authMode }),

@@ -10,8 +10,11 @@ export interface NotifierDeps {
   repositories: Repositories;
   installations: InstallationRepository;
   sender: ProactiveSender;
-  /** The invitation card for a record, as it should look now, with times in the user's zone when known. */
-  renderCard(record: InvitationRecord, timeZone?: string): Attachment;
+  /**
+   * The invitation card for a record, as it should look now: times in the user's zone when known, refreshing itself
+   * for the invitee (their Teams user id) whenever it is shown.
+   */
+  renderCard(record: InvitationRecord, view: { timeZone?: string; inviteeTeamsId?: string }): Attachment;
   /** One line for the Teams notification feed. */
   summary(record: InvitationRecord): string;
   log: Logger;
@@ -95,7 +98,7 @@ export class CardNotifier {
       this.deps.log.info('invitation for a user without an active installation; card not sent', { invitation: record.id });
       return void (await done());
     }
-    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, installation.timeZone)), summary: this.deps.summary(record) };
+    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, { timeZone: installation.timeZone, inviteeTeamsId: installation.reference.user?.id })), summary: this.deps.summary(record) };
     try {
       if (record.teamsActivityId) {
         try {

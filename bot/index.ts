@@ -64,7 +64,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
   const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
-  const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+  const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   supervisor.onChange(() => void notifier.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;

@@ -79,7 +79,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     const log = new RecordingLogger();
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 200, random: () => 0.5, ...options }, log);
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: () => undefined });
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     return { connector, repositories, installations, sender, notifier, log };
   }
 
@@ -241,7 +241,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
       repositories: w.repositories,
       installations: w.installations,
       sender: new ProactiveSender(localCloudAdapter(w.log), { appId: '', minIntervalMs: 200, random: () => 0.5 }, w.log),
-      renderCard: (r, timeZone) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, { timeZone }),
+      renderCard: (r, view) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, view),
       summary: invitationSummary,
       log: w.log,
     });

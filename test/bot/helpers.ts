@@ -399,7 +399,9 @@ export const cardHas = (card: unknown, text: string) => cardTexts(card).some((t)
 
 export function executeActions(card: unknown): Array<{ verb: string; data: Json }> {
   const out: Array<{ verb: string; data: Json }> = [];
-  walk(card, (n) => {
+  // The buttons a person can press: the card's `refresh` action is Teams', not the user's.
+  const { refresh: _refresh, ...buttons } = (card ?? {}) as Json;
+  walk(buttons, (n) => {
     if (n.type === 'Action.Execute') out.push({ verb: n.verb as string, data: n.data as Json });
   });
   return out;
@@ -469,7 +471,7 @@ export class BotHarness {
     const supervisor = new WatcherSupervisor({ transport, repositories, logger: log.child({ layer: 'watcher' }) });
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 0 }, log);
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     supervisor.onChange(() => void notifier.kick());
     const watches = new WatchManager(supervisor, directory, installations, repositories, log);
     const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs, storeHealth: options.storeHealth };
