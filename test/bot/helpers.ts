@@ -173,8 +173,8 @@ export interface ScriptedResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Runs before the answer goes out: something that happens while the request is in flight. */
-  meanwhile?: () => Promise<void>;
+  /** Runs before the answer goes out: something that happens while the request is in flight (or holds it). */
+  meanwhile?: (request: ConnectorRequest) => Promise<void>;
 }
 
 /**
@@ -288,7 +288,7 @@ export class FakeConnector extends EventEmitter {
       const scripted = i >= 0 ? this.script.splice(i, 1)[0].response : undefined;
       const request: ConnectorRequest = { kind, conversationId, activityId, body, at, status: scripted?.status ?? (kind === 'post' ? 201 : 200) };
       if (scripted) {
-        await scripted.meanwhile?.();
+        await scripted.meanwhile?.(request);
         res.writeHead(scripted.status, { 'Content-Type': 'application/json', ...scripted.headers });
         res.end(JSON.stringify(scripted.body ?? { error: { code: 'Scripted', message: `scripted ${scripted.status}` } }));
       } else {
