@@ -20,10 +20,10 @@ export interface BotCardOptions {
 
 export function createBotCards(options: BotCardOptions): BotCards {
   return {
-    invitation: (record, { notice, timeZone } = {}) => {
+    invitation: (record, { notice, timeZone, inviteeTeamsId } = {}) => {
       const call = record.kind === 'audioVideo';
       const phone = call ? options.phoneNumberOf(record.accountId) : undefined;
-      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone });
+      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId });
     },
     welcome: ({ linkedSip, demo }) => welcomeCardAttachment({ linkedSip, demo, authMode: options.authMode }),
     help: ({ linkedSip, demo }) => helpCardAttachment({ linkedSip, demo, authMode: options.authMode }),
@@ -34,6 +34,7 @@ export function createBotCards(options: BotCardOptions): BotCards {
         lastEventAt: data.lastEventAt,
         lastError: data.lastError,
         openInvitations: data.openInvitations,
+        storeRefusesWrites: data.storeRefusesWrites,
       }),
   };
 }

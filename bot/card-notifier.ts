@@ -1,8 +1,14 @@
 // Keeps Teams in step with the store: drains pending notifications, posting an invitation's card once and updating
 // that same card afterwards. The activity id is stored on the invitation record, so one invitation is one card.
-import { Activity, Attachment, MessageFactory } from 'botbuilder';
+//
+// Teams cannot be asked whether a POST arrived, so the one gap is a process that stops while a POST is in flight:
+// the card may be in the chat without its id stored. A post is therefore noted on the record before it starts
+// (cardPostStartedAt); the next process posts once more and says so, and the copy it cannot know of refreshes itself
+// for the invitee (the card's `refresh`). A post that completed is never repeated by this process: its id is kept in
+// memory until the store takes it, and nothing is posted while the store refuses to note the post.
+import { Activity, Attachment, type ConversationReference, MessageFactory } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import type { InvitationRecord, PendingNotification, Repositories } from '../src/store';
+import { type InvitationRecord, type PendingNotification, type Repositories, StoreUnavailableError } from '../src/store';
 import type { InstallationRepository } from './installations';
 import { ActivityGoneError, DeliveryBlockedError, ProactiveSender, SenderClosedError } from './proactive-sender';
 
@@ -10,8 +16,11 @@ export interface NotifierDeps {
   repositories: Repositories;
   installations: InstallationRepository;
   sender: ProactiveSender;
-  /** The invitation card for a record, as it should look now, with times in the user's zone when known. */
-  renderCard(record: InvitationRecord, timeZone?: string): Attachment;
+  /**
+   * The invitation card for a record, as it should look now: times in the user's zone when known, refreshing itself
+   * for the invitee (their Teams user id) whenever it is shown.
+   */
+  renderCard(record: InvitationRecord, view: { timeZone?: string; inviteeTeamsId?: string }): Attachment;
   /** One line for the Teams notification feed. */
   summary(record: InvitationRecord): string;
   log: Logger;
@@ -22,6 +31,8 @@ export class CardNotifier {
   private again = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /** Cards posted whose activity id the store has not taken yet (it failed to write): never posted again. */
+  private readonly postedNotStored = new Map<string, { activityId: string; conversationId: string }>();
 
   constructor(private readonly deps: NotifierDeps) {}
 
@@ -79,8 +90,8 @@ export class CardNotifier {
         await this.deliver(n);
       } catch (err) {
         if (err instanceof SenderClosedError) return;
-        // Left pending: the next pass tries again.
-        this.deps.log.warn('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
+        // Left pending: the next pass tries again. A store that refuses writes is reported by StoreHealth.
+        this.deps.log[err instanceof StoreUnavailableError ? 'debug' : 'warn']('could not deliver an invitation card', { invitation: n.invitationId, error: err as Error });
       }
     }
   }
@@ -95,20 +106,19 @@ export class CardNotifier {
       this.deps.log.info('invitation for a user without an active installation; card not sent', { invitation: record.id });
       return void (await done());
     }
-    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, installation.timeZone)), summary: this.deps.summary(record) };
+    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, { timeZone: installation.timeZone, inviteeTeamsId: installation.reference.user?.id })), summary: this.deps.summary(record) };
+    const activityId = record.teamsActivityId ?? (await this.storeEarlierPost(record));
     try {
-      if (record.teamsActivityId) {
+      if (activityId) {
         try {
-          await sender.update(installation.reference, record.teamsActivityId, activity);
+          await sender.update(installation.reference, activityId, activity);
         } catch (err) {
           if (!(err instanceof ActivityGoneError)) throw err;
           // The user deleted the card: post it again so the invitation stays visible.
-          const id = await sender.post(installation.reference, activity);
-          await repositories.invitations.setTeamsActivity(record.id, id, installation.reference.conversation?.id ?? '');
+          await this.postAndStore(record, installation.reference, activity);
         }
       } else {
-        const id = await sender.post(installation.reference, activity);
-        await repositories.invitations.setTeamsActivity(record.id, id, installation.reference.conversation?.id ?? '');
+        await this.postAndStore(record, installation.reference, activity);
       }
     } catch (err) {
       if (!(err instanceof DeliveryBlockedError)) throw err;
@@ -130,5 +140,34 @@ export class CardNotifier {
       this.deps.log.warn('Teams refused delivery; installation marked inactive', { user: record.accountId, status: err.status, code: err.code });
     }
     await done();
+  }
+
+  /** The id of a card this process posted but could not store: stored now (or the pass fails and tries again). */
+  private async storeEarlierPost(record: InvitationRecord): Promise<string | undefined> {
+    const posted = this.postedNotStored.get(record.id);
+    if (!posted) return undefined;
+    await this.deps.repositories.invitations.setTeamsActivity(record.id, posted.activityId, posted.conversationId);
+    this.postedNotStored.delete(record.id);
+    return posted.activityId;
+  }
+
+  /** Notes the post on the record, posts, and stores the new activity id. */
+  private async postAndStore(record: InvitationRecord, reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<void> {
+    const { invitations } = this.deps.repositories;
+    // Nothing is posted unless the store can note it: a store that refuses writes would otherwise get one new copy
+    // of the card per pass, none of them stored.
+    const marked = await invitations.markCardPosting(record.id);
+    if (!marked) return;
+    if (marked.earlierPostStartedAt) {
+      this.deps.log.info('an earlier post of this card may have reached Teams before the bot stopped; posting it once more (that copy refreshes itself)', {
+        invitation: record.id,
+        earlierPostStartedAt: marked.earlierPostStartedAt,
+      });
+    }
+    const activityId = await this.deps.sender.post(reference, activity);
+    const conversationId = reference.conversation?.id ?? '';
+    this.postedNotStored.set(record.id, { activityId, conversationId });
+    await invitations.setTeamsActivity(record.id, activityId, conversationId);
+    this.postedNotStored.delete(record.id);
   }
 }

@@ -1,8 +1,9 @@
 // The process entry point and composition root: configuration, storage, the watcher, the Teams bot and the HTTP
 // server. With no Skype for Business configured it runs the local demo (simulator + Agents Playground).
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { JsonLogger } from '../src/logger';
-import { createRepositories, openStorage, StorageConfigError } from '../src/store';
+import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, StoreWriteProbe } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
 import { AccountDirectory } from './account-directory';
@@ -35,7 +36,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (config.demo?.playground && (await portInUse(config.demo.playgroundPort))) {
     throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one (or DEMO_PLAYGROUND=off)`);
   }
-  const storage = await openStorage(config.storageUrl);
+  // Every write reports to storeHealth: readiness, the status command and the log say when the store refuses them.
+  const storeHealth = new StoreHealth({ log });
+  const storage = new HealthReportingStorage(await openStorage(config.storageUrl), storeHealth);
   const repositories = createRepositories(storage);
   const installations = new InstallationRepository(storage);
   const transport = new NodeHttpTransport();
@@ -64,7 +67,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
   const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
-  const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+  const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.
   repositories.notifications.onQueued(() => void notifier.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
@@ -73,8 +76,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
   notices.start();
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn });
-  const readiness = new BotReadiness(storage, supervisor);
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn, storeHealth });
+  // The host name tells instances apart (on App Service each instance has its own).
+  const probe = new StoreWriteProbe(storage, { instance: hostname() });
+  const readiness = new BotReadiness(probe, supervisor);
   const server = createBotServer(adapter, bot, () => readiness.check(), log, { requestTimeoutMs: config.httpRequestTimeoutMs, rejections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -14,7 +14,7 @@ import {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import { InvitationRecord, isInvitationId, Repositories } from '../src/store';
+import { InvitationRecord, isInvitationId, Repositories, StoreUnavailableError } from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
 import type { CardNotifier } from './card-notifier';
 import type { Installation, InstallationRepository } from './installations';
@@ -28,15 +28,24 @@ export interface StatusCardData {
   lastEventAt?: string;
   lastError?: string;
   openInvitations: Array<{ subject?: string; kind: InvitationRecord['kind']; from?: string }>;
+  /** The store refuses writes: nothing can be recorded, so no invitation can arrive until it works again. */
+  storeRefusesWrites?: boolean;
+}
+
+/**
+ * How an invitation card is drawn for its invitee: `notice`, a line for the person who just clicked; `timeZone`, the
+ * user's IANA zone (Teams' localTimezone) for the times on the card; `inviteeTeamsId`, the invitee's Teams user id,
+ * for whom the card refreshes itself whenever it is shown.
+ */
+export interface InvitationCardView {
+  notice?: string;
+  timeZone?: string;
+  inviteeTeamsId?: string;
 }
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
 export interface BotCards {
-  /**
-   * `notice`: a line for the person who just clicked (shown on the card their click returns); `timeZone`: the user's
-   * IANA zone (Teams' localTimezone) for the times on the card.
-   */
-  invitation(record: InvitationRecord, options?: { notice?: string; timeZone?: string }): Attachment;
+  invitation(record: InvitationRecord, options?: InvitationCardView): Attachment;
   welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
   help(data: { linkedSip?: string; demo: boolean }): Attachment;
   status(data: StatusCardData): Attachment;
@@ -58,6 +67,8 @@ export interface BotServices {
   demo?: DemoHooks;
   /** UCWA_AUTH=oauth: each user signs in from the chat through the Azure Bot OAuth connection. */
   signIn?: { tokens: UserTokens; prompter: SignInPrompter };
+  /** Whether the store accepts writes (the status card says so when it does not). */
+  storeHealth?: { readonly writable: boolean };
   /** How long an invoke may wait for UCWA before it answers with the in-progress card (Teams allows a few seconds). */
   invokeBudgetMs?: number;
 }
@@ -127,7 +138,14 @@ export class InvitationBot extends TeamsActivityHandler {
         this.services.log.warn('could not look up the user principal name', { user: aad, error: err as Error });
       }
     }
-    return this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name, timeZone: context.activity.localTimezone });
+    try {
+      return await this.services.installations.saveReference(aad, TurnContext.getConversationReference(context.activity), { upn, name: from.name, timeZone: context.activity.localTimezone });
+    } catch (err) {
+      // The store refuses writes (StoreHealth logs that): answer the user from what is stored, so that `status`
+      // can still say what is wrong.
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      return existing;
+    }
   }
 
   private isPersonal(context: TurnContext): boolean {
@@ -185,6 +203,7 @@ export class InvitationBot extends TeamsActivityHandler {
           lastEventAt: status?.lastEventAt,
           lastError: status?.lastError,
           openInvitations: open.map((r) => ({ subject: r.subject, kind: r.kind, from: r.from.name ?? r.from.uri })),
+          storeRefusesWrites: this.services.storeHealth?.writable === false,
         }),
       ),
     );
@@ -323,6 +342,7 @@ export class InvitationBot extends TeamsActivityHandler {
    * invitee; the store's eTag-guarded move makes sure only one click reaches UCWA.
    */
   protected async cardAction(context: TurnContext, verb: string | undefined, invitationId: unknown): Promise<CardActionResult> {
+    if (verb === 'refresh') return this.refreshCard(context, invitationId);
     if (verb !== 'accept' && verb !== 'decline') return { ok: false, status: 400, code: 'BadRequest', message: 'This card action is not recognised.' };
     if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
     const repo = this.services.repositories.invitations;
@@ -343,8 +363,30 @@ export class InvitationBot extends TeamsActivityHandler {
           ? 'This invitation cannot be answered from Teams; answer it in Skype for Business.'
           : undefined;
     // The note travels on the card the clicker gets back (an invoke answer has no room for a separate message).
+    return { ok: true, card: await this.currentCard(context, current, note), record: current, note };
+  }
+
+  /**
+   * `refresh` (Teams asks whenever the invitee looks at a copy of the card): the card as it is now, so that every
+   * copy, including one the bot lost track of, shows the current state and buttons. Nothing reaches UCWA. Only the
+   * invitee gets an answer: anyone else is refused as for a click (403) and sees the copy as it was posted, whose
+   * buttons refuse them too; the invitation's later changes are not theirs to read.
+   */
+  protected async refreshCard(context: TurnContext, invitationId: unknown): Promise<CardActionResult> {
+    if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
+    const record = await this.services.repositories.invitations.get(invitationId);
+    if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
+    if (context.activity.from?.aadObjectId?.toLowerCase() !== record.accountId) {
+      this.services.log.info('card refresh by someone other than the invitee refused', { invitation: record.id });
+      return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can see it.' };
+    }
+    return { ok: true, card: await this.currentCard(context, record), record };
+  }
+
+  /** The invitation card for the invitee who is acting now (their time zone; refreshing itself for them). */
+  private async currentCard(context: TurnContext, record: InvitationRecord, notice?: string): Promise<Attachment> {
     const timeZone = context.activity.localTimezone ?? (await this.services.installations.get(record.accountId))?.timeZone;
-    return { ok: true, card: this.services.cards.invitation(current, { notice: note, timeZone }), record: current, note };
+    return this.services.cards.invitation(record, { notice, timeZone, inviteeTeamsId: context.activity.from?.id });
   }
 
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */

@@ -1,7 +1,8 @@
-// What /readyz reports: ready while the bot is running and its store answers. Skype connections are reported, not
-// required: a pool outage is not something a restart of this instance would cure, and taking the bot out of rotation
-// would also silence its chat answers.
-import type { Storage } from 'botbuilder';
+// What /readyz reports: ready while the bot is running and its store accepts a write. Skype connections are
+// reported, not required: a pool outage is not something a restart of this instance would cure, and taking the bot
+// out of rotation would also silence its chat answers. A store that refuses writes is different: nothing can be
+// recorded, so no invitation reaches Teams, and the platform should know.
+import type { StoreProbeResult } from '../src/store';
 import type { WatcherSupervisor } from '../src/watcher';
 import type { Readiness } from './server';
 
@@ -11,7 +12,7 @@ export class BotReadiness {
   phase: BotPhase = 'starting';
 
   constructor(
-    private readonly storage: Storage,
+    private readonly store: { check(): Promise<StoreProbeResult> },
     private readonly supervisor: Pick<WatcherSupervisor, 'statuses'>,
   ) {}
 
@@ -19,12 +20,8 @@ export class BotReadiness {
     const statuses = this.supervisor.statuses();
     const watcher = `${this.phase}; ${statuses.filter((s) => s.state === 'connected').length}/${statuses.length} connected`;
     if (this.phase !== 'running') return { ready: false, checks: { watcher } };
-    try {
-      await this.storage.read(['sfb/readiness-probe']);
-    } catch {
-      // The error text can name the store's account or path: only the fact is reported.
-      return { ready: false, checks: { storage: 'unreachable', watcher } };
-    }
-    return { ready: true, checks: { storage: 'ok', watcher } };
+    // Only the outcome is reported: the store's error text can name its account or path.
+    const storage = await this.store.check();
+    return { ready: storage === 'ok', checks: { storage, watcher } };
   }
 }

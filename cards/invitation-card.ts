@@ -19,6 +19,12 @@ import {
 
 /** The verbs of the invitation card's Action.Execute (and its Action.Submit fallback). */
 export const INVITATION_VERBS = ['accept', 'decline'] as const;
+/**
+ * The verb of the card's `refresh` action: Teams sends it whenever the invitee looks at any copy of the card, and
+ * the bot answers with the card as it is now. So a copy the bot no longer knows about (one extra post after a crash
+ * mid-post) still shows, and acts on, the current state.
+ */
+export const REFRESH_VERB = 'refresh';
 export type InvitationVerb = (typeof INVITATION_VERBS)[number];
 
 /** Everything an invitation card's action carries: the opaque invitation id and the verb. Never a URL. */
@@ -29,6 +35,7 @@ export interface InvitationActionData {
 
 /** The data invitation.json is written against. Every key is always present. */
 export interface InvitationCardData {
+  refresh: { enabled: boolean; invitationId: string; userIds: string[] };
   header: {
     style: ContainerStyle;
     hasImportanceMarker: boolean;
@@ -80,12 +87,26 @@ export interface InvitationCardOptions extends TimeOptions {
   acceptLabel?: string;
   /** A one-off line for the person who just clicked, e.g. that Skype for Business could not be reached. */
   notice?: string;
+  /**
+   * The invitee's Teams user id (the `29:...` id of the conversation reference's user). When given, the card asks
+   * Teams to refresh it for that user (Adaptive Card `refresh` with `userIds`) each time it is shown.
+   */
+  inviteeTeamsId?: string;
 }
 
 export const invitationTemplate = defineTemplate<InvitationCardData>('invitation', invitationTemplateJson);
 
 export function renderInvitationCard(record: InvitationRecord, options: InvitationCardOptions): AdaptiveCardJson {
-  return renderTemplate(invitationTemplate, invitationCardData(record, options));
+  const card = renderTemplate(invitationTemplate, invitationCardData(record, options));
+  // The templating engine leaves `refresh: null` where its `$when` was false: a card without refresh has no key.
+  if (card.refresh === null) delete card.refresh;
+  return card;
+}
+
+/** A Teams user id fit for `refresh.userIds`: short, printable, no template marker. Undefined otherwise. */
+function refreshUserId(id: string | undefined): string | undefined {
+  if (!id || id.length > 256 || !/^[\x21-\x7e]+$/.test(id) || id.includes('${')) return undefined;
+  return id;
 }
 
 export function invitationCardAttachment(record: InvitationRecord, options: InvitationCardOptions): Attachment {
@@ -154,7 +175,9 @@ export function invitationCardData(record: InvitationRecord, options: Invitation
   const showAccept = pending && options.canAccept;
   const note = options.notice ? safeText(options.notice, { maxLength: 300 }) : pending && !options.canAccept ? answerElsewhereNote(kind) : '';
 
+  const refreshFor = refreshUserId(options.inviteeTeamsId);
   return {
+    refresh: { enabled: refreshFor !== undefined, invitationId: record.id, userIds: refreshFor ? [refreshFor] : [] },
     header: {
       style: importance === 'Emergency' ? 'attention' : importance === 'Urgent' ? 'warning' : 'accent',
       hasImportanceMarker: marker !== '',

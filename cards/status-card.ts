@@ -25,10 +25,13 @@ export interface StatusCardOptions extends TimeOptions {
   /** Already redacted by the watcher; shown as untrusted text and capped. */
   lastError?: string;
   openInvitations: readonly OpenInvitationSummary[];
+  /** The bot's store refuses writes: no invitation can be recorded (or shown) until it accepts them again. */
+  storeRefusesWrites?: boolean;
 }
 
 export interface StatusCardData {
   asOf: string;
+  store: { refusesWrites: boolean; title: string; detail: string };
   connection: { style: ContainerStyle; title: string; hasDetail: boolean; detail: string };
   account: string;
   lastEvent: string;
@@ -72,6 +75,11 @@ const CONNECTION_TEXT: Readonly<Record<ConnectionState, ConnectionText>> = {
   },
 };
 
+const STORE_REFUSES_WRITES = {
+  title: 'The bot cannot save anything right now',
+  detail: 'Invitations will appear here when its storage works again.',
+};
+
 export function statusCardData(options: StatusCardOptions): StatusCardData {
   const account = safeSipAddress(options.linkedSip);
   const state: ConnectionState | undefined = options.state ?? (account ? undefined : 'notLinked');
@@ -84,6 +92,7 @@ export function statusCardData(options: StatusCardOptions): StatusCardData {
   const more = open.length - listed.length;
   return {
     asOf: `As of ${formatDateTime(options.now ?? new Date(), options) ?? ''}`,
+    store: { refusesWrites: options.storeRefusesWrites === true, ...STORE_REFUSES_WRITES },
     connection: { ...connection, hasDetail: connection.detail !== '' },
     account: account || 'Not linked',
     lastEvent: lastEventAbsolute ? `${lastEventAbsolute} (${lastEventRelative})` : 'None yet',

@@ -39,6 +39,18 @@ export class PartialWriteError extends Error {
   }
 }
 
+/**
+ * The store refused a write or a delete for a reason other than an eTag conflict (read-only file, permissions,
+ * network, full disk). Nothing of that change can be assumed stored. The message carries only the cause's code
+ * (the cause's own text can name a path or an account); the cause is kept for the log.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Storage: the store refused a write (${errorCode(cause)})`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 function describeWritten(written: readonly string[]): string {
   if (written.length === 0) return '';
   return `; not atomic: ${written.length} earlier item(s) of this write were stored: ${written.map((k) => `"${k}"`).join(', ')}`;

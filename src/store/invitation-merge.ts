@@ -74,6 +74,7 @@ export function mergeInvitation(
     // Owned by the bot side.
     teamsActivityId: existing.teamsActivityId,
     conversationId: existing.conversationId,
+    cardPostStartedAt: existing.cardPostStartedAt,
     updatedAt: existing.updatedAt,
     version: existing.version,
   };

@@ -72,7 +72,32 @@ export class InvitationRepository {
     });
   }
 
-  /** Remembers the card posted for the invitation. Returns the updated record, or undefined if there is none. */
+  /**
+   * Notes, before a POST of the invitation's card, that a post is starting (cardPostStartedAt), so that a later
+   * process knows a copy may exist if this one stops before the id is stored. Returns the record as written and the
+   * time of an earlier post whose outcome was never stored, if there was one; undefined when there is no record.
+   */
+  async markCardPosting(id: string): Promise<{ record: InvitationRecord; earlierPostStartedAt?: string } | undefined> {
+    const key = storageKeys.invitation(id);
+    return retryOnConflict(`markCardPosting for ${key}`, this.maxAttempts, async () => {
+      const current = await this.read(id);
+      if (!current) return undefined;
+      const earlierPostStartedAt = current.value.cardPostStartedAt;
+      const next: InvitationRecord = {
+        ...current.value,
+        cardPostStartedAt: this.clock().toISOString(),
+        updatedAt: this.clock().toISOString(),
+        version: current.value.version + 1,
+      };
+      await this.storage.write({ [key]: guarded(next, current.eTag) });
+      return { record: next, earlierPostStartedAt };
+    });
+  }
+
+  /**
+   * Remembers the card posted for the invitation (and that no post is in progress any more). Returns the updated
+   * record, or undefined if there is none.
+   */
   async setTeamsActivity(
     id: string,
     activityId: string,
@@ -83,9 +108,10 @@ export class InvitationRepository {
       const current = await this.read(id);
       if (!current) return undefined;
       const record = current.value;
-      if (record.teamsActivityId === activityId && record.conversationId === conversationId) return record;
+      if (record.teamsActivityId === activityId && record.conversationId === conversationId && !record.cardPostStartedAt) return record;
+      const { cardPostStartedAt: _posted, ...rest } = record;
       const next: InvitationRecord = {
-        ...record,
+        ...rest,
         teamsActivityId: activityId,
         conversationId,
         updatedAt: this.clock().toISOString(),

@@ -5,6 +5,7 @@
 //   sfb/notifications/<invitationId>                PendingNotification (one per invitation; completed ones stay
 //                                                    as tombstones, see NotificationQueue)
 //   sfb/accounts/<accountKey>                       AccountSession
+//   sfb/readiness/<instance>                        the /readyz write probe of one bot instance (nothing reads it)
 //
 // <accountKey> is accountKeyFor(accountId): a digest, so keys (which appear in error messages) carry no address.
 import { accountKeyFor } from './records';
@@ -13,6 +14,7 @@ export const KEY_PREFIXES = {
   invitation: 'sfb/invitations/',
   notification: 'sfb/notifications/',
   account: 'sfb/accounts/',
+  readiness: 'sfb/readiness/',
 } as const;
 
 export const storageKeys = {
@@ -21,4 +23,6 @@ export const storageKeys = {
   invitationsOfAccount: (accountId: string): string => `${KEY_PREFIXES.invitation}${accountKeyFor(accountId)}.`,
   notification: (invitationId: string): string => `${KEY_PREFIXES.notification}${invitationId}`,
   account: (accountId: string): string => `${KEY_PREFIXES.account}${accountKeyFor(accountId)}`,
+  /** `instance` is reduced to [A-Za-z0-9._-] and 64 characters, so any host name makes a safe key. */
+  readiness: (instance: string): string => `${KEY_PREFIXES.readiness}${instance.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'default'}`,
 };

@@ -86,6 +86,12 @@ export interface InvitationRecord {
   invitationHref: string;
   teamsActivityId?: string;
   conversationId?: string;
+  /**
+   * ISO time a post of the card began whose activity id is not stored yet. Written before the POST and cleared with
+   * the id: found set by a later process, it says a copy of the card may exist that the bot cannot know of (the
+   * process stopped while Teams had the POST), so the card is posted once more and that copy refreshes itself.
+   */
+  cardPostStartedAt?: string;
   /** ISO time of the last stored change. */
   updatedAt: string;
   /** Revision counter, +1 per stored change (the eTag is the concurrency guard; this is for humans and logs). */
@@ -95,7 +101,12 @@ export interface InvitationRecord {
 /** What the watcher knows from a UCWA event; the store derives the id and keeps the Teams-side fields. */
 export type InvitationUpsert = Omit<
   InvitationRecord,
-  'id' | 'updatedAt' | 'version' | 'teamsActivityId' | 'conversationId' | 'reason' | 'provisional'
+  'id' | 'updatedAt' | 'version' | 'teamsActivityId' | 'conversationId' | 'reason' | 'provisional' | 'cardPostStartedAt'
+>;
+
+/** Fields a state transition may change along with the state. */
+export type InvitationPatch = Partial<
+  Omit<InvitationRecord, 'id' | 'accountId' | 'invitationHref' | 'state' | 'updatedAt' | 'version'>
 >;
 
 export type NotificationKind = 'post' | 'update';

@@ -14,7 +14,7 @@ import type { InvitationUpdate } from '../ucwa/invitation';
 import { redact } from '../ucwa/redact';
 import { Representation, UcwaSession } from '../ucwa/session';
 import type { Logger } from '../logger';
-import type { AccountStatus, InvitationRecord, Repositories } from '../store';
+import { AccountStatus, InvitationRecord, Repositories, StoreUnavailableError } from '../store';
 import { ApplicationConnection, SessionPatch } from './application-connection';
 import { InvitationBook } from './invitation-book';
 import { ActionOutcome, InvitationActionPerformer } from './invitation-actions';
@@ -214,7 +214,9 @@ export class AccountWatcher {
       },
       onReset: (kind) => this.book.reconcile(kind, this.connection.application),
       onRetry: (err, n, delayMs) => {
-        this.log.warn('event channel retry', { error: err, attempt: n, delayMs });
+        // A store that refuses writes is reported by StoreHealth, once a minute: one warning per retry would flood
+        // the log for as long as it lasts.
+        this.log[storeRefused(err) ? 'debug' : 'warn']('event channel retry', { error: err, attempt: n, delayMs });
         void this.setStatus('reconnecting', err.message);
       },
       onPosition: async (href) => {
@@ -343,7 +345,12 @@ export class AccountWatcher {
         lastError: this.status.lastError,
       });
     } catch (err) {
-      this.log.warn('could not save the account session', { error: err as Error });
+      this.log[storeRefused(err) ? 'debug' : 'warn']('could not save the account session', { error: err as Error });
     }
   }
+}
+
+/** The store refused a write (directly, or as the cause of a batch the channel gave up on). */
+function storeRefused(err: unknown): boolean {
+  return err instanceof StoreUnavailableError || (err instanceof Error && err.cause instanceof StoreUnavailableError);
 }

@@ -160,6 +160,65 @@ describe('InvitationBot: card actions (Action.Execute and Action.Submit)', funct
     }).then((s) => assert.equal(s.declineReason, 'Local'));
   });
 
+  it('the posted card refreshes itself for the invitee (their Teams id), and refresh answers the current card without calling the pool', async () => {
+    const subject = 'Refresh me';
+    const [simId, record] = await h.invitation({ kind: 'messaging', subject });
+    const posted = await postedCard(subject);
+    assert.deepEqual(cardOf(posted.body)?.refresh, {
+      action: { type: 'Action.Execute', verb: 'refresh', data: { invitationId: record.id, verb: 'refresh' } },
+      userIds: [ALEX.id],
+    });
+    const pending = await h.invoke(ALEX, 'refresh', { invitationId: record.id, verb: 'refresh' }, posted.id);
+    assert.equal(pending.body.statusCode, 200);
+    assert.equal(pending.body.type, ADAPTIVE);
+    assert.deepEqual(executeActions(pending.body.value).map((a) => a.verb), ['accept', 'decline']);
+    assert.deepEqual((pending.body.value.refresh as { userIds: string[] }).userIds, [ALEX.id], 'the answer refreshes itself too');
+
+    await h.admin.act(simId, 'cancel');
+    await h.recordState(record.id, (r) => r.state === 'cancelledBySender', 'the cancelled record');
+    await poll('the cancelled card to be delivered', async () => ((await h.repositories.notifications.pending()).length === 0 ? true : undefined));
+    const updatesBefore = h.connector.updates().length;
+    const cancelled = await h.invoke(ALEX, 'refresh', { invitationId: record.id, verb: 'refresh' }, 'a-copy-the-bot-does-not-know');
+    assert.ok(cardHas(cancelled.body.value, 'cancelled the invitation'), cardTexts(cancelled.body.value).join(' | '));
+    assert.equal(executeActions(cancelled.body.value).length, 0, 'a stale copy loses its buttons as soon as it is shown');
+    assert.equal((await h.admin.get(simId)).actions.length, 0, 'a refresh never reaches the pool');
+    assert.equal((await h.repositories.notifications.pending()).length, 0, 'and queues no card update');
+    assert.equal(h.connector.updates().length, updatesBefore);
+  });
+
+  it('a refresh by someone other than the invitee is refused (403) and shows them nothing new', async () => {
+    const [, record] = await h.invitation({ kind: 'messaging', subject: 'Refresh not yours' });
+    const res = await h.invoke(MEGAN, 'refresh', { invitationId: record.id, verb: 'refresh' });
+    assert.equal(res.body.statusCode, 403);
+    assert.equal(res.body.type, ERROR);
+    assert.doesNotMatch(JSON.stringify(res.body), /Refresh not yours/);
+    const forged = await h.invoke(ALEX, 'refresh', { invitationId: 'https://evil.example/', verb: 'refresh' });
+    assert.equal(forged.body.statusCode, 400);
+  });
+
+  it('a click on a stale copy (one the bot lost track of) answers with the current card, also once the invitation has ended', async () => {
+    const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Stale copy' });
+    const posted = await postedCard('Stale copy');
+    assert.equal((await h.invoke(ALEX, 'decline', { invitationId: record.id, verb: 'decline' }, posted.id)).body.statusCode, 200);
+    await h.recordState(record.id, (r) => r.state === 'declined', 'the declined record');
+    const before = await h.admin.actionRequests('/accept');
+    // The copy that a crash mid-post left behind still shows Accept: pressing it gets the current card in its place.
+    const res = await h.invoke(ALEX, 'accept', { invitationId: record.id, verb: 'accept' }, 'stale-copy-1');
+    assert.equal(res.body.statusCode, 200);
+    assert.equal(res.body.type, ADAPTIVE);
+    assert.ok(cardHas(res.body.value, 'Declined'), cardTexts(res.body.value).join(' | '));
+    assert.equal(executeActions(res.body.value).length, 0);
+    assert.equal(await h.admin.actionRequests('/accept'), before, 'nothing reached the pool');
+    assert.equal((await h.admin.get(simId)).clientAction, 'decline');
+
+    // The Action.Submit fallback on a stale copy updates that very copy.
+    await h.adapter.turn(h.activity(ALEX, { type: 'message', replyToId: 'stale-copy-2', value: { invitationId: record.id, verb: 'accept' } }));
+    const update = h.adapter.updates.at(-1);
+    assert.equal(update?.id, 'stale-copy-2');
+    assert.ok(cardHas(cardOf(update), 'Declined'));
+    assert.equal(executeActions(cardOf(update)).length, 0);
+  });
+
   it('Action.Submit by another user gets a text answer and nothing is updated or called', async () => {
     const [simId, record] = await h.invitation({ kind: 'messaging', subject: 'Submit not yours' });
     const updates = h.adapter.updates.length;

@@ -31,6 +31,7 @@ async function settle<T>(clock: sinon.SinonFakeTimers, work: Promise<T>): Promis
 }
 
 interface World {
+  storage: MemoryStorage;
   connector: FakeConnector;
   repositories: Repositories;
   installations: InstallationRepository;
@@ -79,8 +80,8 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     const log = new RecordingLogger();
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 200, random: () => 0.5, ...options }, log);
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: () => undefined });
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
-    return { connector, repositories, installations, sender, notifier, log };
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
+    return { storage, connector, repositories, installations, sender, notifier, log };
   }
 
   const reference = (user: TeamsUser): Partial<ConversationReference> => ({
@@ -241,7 +242,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
       repositories: w.repositories,
       installations: w.installations,
       sender: new ProactiveSender(localCloudAdapter(w.log), { appId: '', minIntervalMs: 200, random: () => 0.5 }, w.log),
-      renderCard: (r, timeZone) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, { timeZone }),
+      renderCard: (r, view) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, view),
       summary: invitationSummary,
       log: w.log,
     });
@@ -344,6 +345,69 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, second);
     assert.ok(cardHas(cardOf(connector.posts()[1].body), 'Accepted'), 'the re-posted card is the current one');
     assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, true, 'a missing card is not a blocked user');
+  });
+
+  /** Makes the store refuse the writes `refuse(changes)` picks, as a read-only file does. */
+  function refuseWrites(refuse: (keys: string[]) => boolean): void {
+    const write = w.storage.write.bind(w.storage);
+    w.storage.write = async (changes) => {
+      if (refuse(Object.keys(changes))) throw Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' });
+      return write(changes);
+    };
+  }
+
+  it('a store that refuses writes gets no card at all (not one unstored copy per pass); once it works, exactly one', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Store went read-only');
+    let refusing = true;
+    refuseWrites(() => refusing);
+    for (let i = 0; i < 5; i++) await drain();
+    assert.equal(connector.requests.length, 0, 'nothing posted while the post cannot be noted');
+    refusing = false;
+    await drain();
+    await drain();
+    assert.equal(connector.posts().length, 1);
+    assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, connector.posts()[0].id);
+  });
+
+  it('a post that completed but whose id the store did not take is never posted again: the id is stored later and used', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Id not stored');
+    // The marker goes in; the write of the activity id that follows the POST fails, twice.
+    let writes = 0;
+    let failures = 0;
+    refuseWrites((keys) => keys.some((k) => k.startsWith('sfb/invitations/')) && ++writes > 1 && failures++ < 2);
+    await drain();
+    await drain();
+    assert.equal(connector.posts().length, 1);
+    await drain();
+    const stored = await w.repositories.invitations.get(record.id);
+    assert.equal(stored?.teamsActivityId, connector.posts()[0].id, 'stored once the store takes it');
+    assert.equal(stored?.cardPostStartedAt, undefined, 'no post in progress any more');
+    await moveOn(record, 'connected');
+    await drain();
+    assert.equal(connector.posts().length, 1, 'still one card');
+    assert.ok(connector.updates().length >= 1);
+    assert.ok(connector.updates().every((u) => u.activityId === connector.posts()[0].id), 'every update goes to that card');
+    assert.ok(cardHas(cardOf(connector.updates().at(-1)!.body), 'Accepted'));
+  });
+
+  it('a post begun by a process that stopped before storing its id: the next process posts once more, says so, and not again', async () => {
+    w = world();
+    await installed();
+    const record = await invitation('Crashed mid-post');
+    // What the stopped process left: the post noted, no activity id (its POST may or may not have reached Teams).
+    await w.repositories.invitations.markCardPosting(record.id);
+    await drain();
+    await drain();
+    assert.equal(connector.posts().length, 1, 'one more post, not one per pass');
+    assert.ok(w.log.has('info', 'an earlier post of this card may have reached Teams'));
+    const stored = await w.repositories.invitations.get(record.id);
+    assert.equal(stored?.teamsActivityId, connector.posts()[0].id);
+    assert.equal(stored?.cardPostStartedAt, undefined);
+    assert.deepEqual((cardOf(connector.posts()[0].body)?.refresh as { userIds: string[] }).userIds, [ALEX.id], 'every copy refreshes itself for the invitee');
   });
 
   it('spaces sends to one conversation by minIntervalMs, and does not hold other conversations back', async () => {

@@ -11,7 +11,7 @@ import { Activity, ActivityTypes, ConversationAccount, ConversationReference, Re
 import type { Logger } from '../../src/logger';
 import { demoUsers, UcwaSimulator } from '../../src/simulator';
 import type { SimulatorOptions } from '../../src/simulator/options';
-import { createRepositories, InvitationRecord, MemoryStorage, Repositories } from '../../src/store';
+import { createRepositories, HealthReportingStorage, InvitationRecord, MemoryStorage, Repositories, StoreHealth } from '../../src/store';
 import { NodeHttpTransport } from '../../src/ucwa/http';
 import { WatcherSupervisor } from '../../src/watcher';
 import { AccountDirectory } from '../../bot/account-directory';
@@ -173,8 +173,8 @@ export interface ScriptedResponse {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Runs before the answer goes out: something that happens while the request is in flight. */
-  meanwhile?: () => Promise<void>;
+  /** Runs before the answer goes out: something that happens while the request is in flight (or holds it). */
+  meanwhile?: (request: ConnectorRequest) => Promise<void>;
 }
 
 /**
@@ -288,7 +288,7 @@ export class FakeConnector extends EventEmitter {
       const scripted = i >= 0 ? this.script.splice(i, 1)[0].response : undefined;
       const request: ConnectorRequest = { kind, conversationId, activityId, body, at, status: scripted?.status ?? (kind === 'post' ? 201 : 200) };
       if (scripted) {
-        await scripted.meanwhile?.();
+        await scripted.meanwhile?.(request);
         res.writeHead(scripted.status, { 'Content-Type': 'application/json', ...scripted.headers });
         res.end(JSON.stringify(scripted.body ?? { error: { code: 'Scripted', message: `scripted ${scripted.status}` } }));
       } else {
@@ -399,7 +399,9 @@ export const cardHas = (card: unknown, text: string) => cardTexts(card).some((t)
 
 export function executeActions(card: unknown): Array<{ verb: string; data: Json }> {
   const out: Array<{ verb: string; data: Json }> = [];
-  walk(card, (n) => {
+  // The buttons a person can press: the card's `refresh` action is Teams', not the user's.
+  const { refresh: _refresh, ...buttons } = (card ?? {}) as Json;
+  walk(buttons, (n) => {
     if (n.type === 'Action.Execute') out.push({ verb: n.verb as string, data: n.data as Json });
   });
   return out;
@@ -431,6 +433,8 @@ export interface HarnessOptions {
   demo?: DemoHooks;
   invokeBudgetMs?: number;
   simulator?: Partial<Omit<SimulatorOptions, 'users'>>;
+  /** Every write of the bot goes through HealthReportingStorage and reports here (as in bot/index.ts). */
+  storeHealth?: StoreHealth;
 }
 
 export class BotHarness {
@@ -458,18 +462,19 @@ export class BotHarness {
     const connector = await FakeConnector.start();
     const log = new RecordingLogger();
     const storage = new MemoryStorage();
-    const repositories = createRepositories(storage);
-    const installations = new InstallationRepository(storage);
+    const reporting = options.storeHealth ? new HealthReportingStorage(storage, options.storeHealth) : storage;
+    const repositories = createRepositories(reporting);
+    const installations = new InstallationRepository(reporting);
     const transport = new NodeHttpTransport();
     const accounts: LinkedAccount[] = [{ teamsUser: ALEX.aadObjectId, sip: 'sip:alexw@example.com', username: 'alexw@example.com', password: 'demo' }];
     const directory = new AccountDirectory({ accounts, discovery: { discoveryUrl: sim.discoveryUrl }, auth: 'password', transport });
     const supervisor = new WatcherSupervisor({ transport, repositories, logger: log.child({ layer: 'watcher' }) });
     const cards = createBotCards({ authMode: 'password', phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 0 }, log);
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     repositories.notifications.onQueued(() => void notifier.kick());
     const watches = new WatchManager(supervisor, directory, installations, repositories, log);
-    const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs };
+    const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs, storeHealth: options.storeHealth };
     const bot = new InvitationBot(services);
     return new BotHarness(sim, new SimAdmin(sim), connector, storage, repositories, installations, supervisor, watches, notifier, services, bot, log, transport);
   }

@@ -66,7 +66,7 @@ class OAuthHarness {
     const supervisor = new WatcherSupervisor({ transport, repositories, logger: log.child({ layer: 'watcher' }), timing: { authBackoff: { baseMs: 40, maxMs: 80 } } });
     const cards = createBotCards({ authMode: 'oauth', phoneNumberOf: () => undefined });
     const sender = new ProactiveSender(adapter, { appId: '', minIntervalMs: 0 }, log);
-    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, timeZone) => cards.invitation(r, { timeZone }), summary: invitationSummary, log });
+    const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     repositories.notifications.onQueued(() => void notifier.kick());
     const watches = new WatchManager(supervisor, new SignedInAccounts(config.discovery!, userTokens), installations, repositories, log);
     const prompter = new SignInPrompter(supervisor, installations, userTokens, log);

@@ -173,4 +173,14 @@ describe('status card', () => {
     assert.ok(stringsOf(card).includes('Connection state unknown'));
     assert.equal(statusCardAttachment({ openInvitations: [] }).contentType, CardFactory.contentTypes.adaptiveCard);
   });
+
+  it('a store that refuses writes is said in an attention box under the title; nothing about it otherwise', () => {
+    const card = renderStatusCard({ linkedSip: 'sip:a@b.c', state: 'connected', openInvitations: [], now: NOW, storeRefusesWrites: true });
+    assertParsesCleanly(card);
+    const box = card.body[2] as JsonObject;
+    assert.equal(box.style, 'attention');
+    assert.deepEqual(textsOf({ ...card, body: [box] }), ['The bot cannot save anything right now', 'Invitations will appear here when its storage works again.']);
+    const fine = renderStatusCard({ linkedSip: 'sip:a@b.c', state: 'connected', openInvitations: [], now: NOW });
+    assert.doesNotMatch(visibleText(fine), /cannot save/);
+  });
 });

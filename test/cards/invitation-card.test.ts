@@ -110,6 +110,34 @@ describe('invitation card', () => {
     });
   });
 
+  describe('refresh (every copy of the card shows the current state)', () => {
+    const ALEX_MRI = '29:1a2b3c-alex-mri';
+
+    it('asks Teams to refresh the card for the invitee alone, with Action.Execute verb refresh and only the id', () => {
+      for (const state of INVITATION_STATES) {
+        const card = render({ state }, { inviteeTeamsId: ALEX_MRI });
+        assert.deepEqual(card.refresh, {
+          action: { type: 'Action.Execute', verb: 'refresh', data: { invitationId: INVITATION_ID, verb: 'refresh' } },
+          userIds: [ALEX_MRI],
+        }, state);
+        assertParsesCleanly(card);
+      }
+    });
+
+    it('is not a button, and a client without Action.Execute still gets Accept and Decline', () => {
+      const card = render({}, { inviteeTeamsId: ALEX_MRI });
+      assert.deepEqual(actionsOf(card).map((a) => a.verb), ['accept', 'decline']);
+      assert.deepEqual(parseAsClientWithoutExecute(card).map((a) => (a.data as JsonObject).verb), ['accept', 'decline']);
+    });
+
+    it('is left out when the invitee\'s Teams id is unknown or not an id (no null, no template text)', () => {
+      assert.ok(!('refresh' in render()), 'no key at all');
+      for (const bad of ['', 'has space', '${refresh.userIds}', 'x'.repeat(300), '29:\u202Ertl']) {
+        assert.ok(!('refresh' in render({}, { inviteeTeamsId: bad })), JSON.stringify(bad));
+      }
+    });
+  });
+
   describe('Accept and Decline', () => {
     it('are Action.Execute with verbs accept/decline and data holding exactly the invitation id and the verb', () => {
       const card = render();

@@ -33,9 +33,10 @@ export class BotProcess {
     return this.output;
   }
 
-  static async start(port: number, env: Record<string, string>): Promise<BotProcess> {
+  /** `as`: run under another user (the tests run as root, for whom file permissions do not stop writes). */
+  static async start(port: number, env: Record<string, string>, as?: { uid: number; gid: number }): Promise<BotProcess> {
     const entry = path.resolve(__dirname, '../../bot/index.js');
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
     const bot = new BotProcess(port, child);
     await eventually('the bot to answer /healthz', async () => {
       if (child.exitCode !== null) throw new Error(`the bot exited (${child.exitCode}): ${bot.log}`);

@@ -34,7 +34,9 @@ function texts(card: unknown): string[] {
 
 function executeActions(card: unknown): Array<{ verb: string; data: Json }> {
   const out: Array<{ verb: string; data: Json }> = [];
-  walk(card, (n) => {
+  // The buttons a person can press: the card's `refresh` action is Teams', not the user's.
+  const { refresh: _refresh, ...buttons } = (card ?? {}) as Json;
+  walk(buttons, (n) => {
     if (n.type === 'Action.Execute') out.push({ verb: n.verb as string, data: n.data as Json });
   });
   return out;
