@@ -76,7 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
   notices.start();
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, demo, signIn, storeHealth });
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, demo, signIn, storeHealth });
   // The host name tells instances apart (on App Service each instance has its own).
   const probe = new StoreWriteProbe(storage, { instance: hostname() });
   const readiness = new BotReadiness(probe, supervisor);

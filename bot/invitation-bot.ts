@@ -16,7 +16,6 @@ import {
 import type { Logger } from '../src/logger';
 import { InvitationRecord, isInvitationId, Repositories, StoreUnavailableError } from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
-import type { CardNotifier } from './card-notifier';
 import type { Installation, InstallationRepository } from './installations';
 import type { SignInPrompter } from './sign-in-prompter';
 import type { UserTokens } from './user-tokens';
@@ -61,7 +60,6 @@ export interface BotServices {
   installations: InstallationRepository;
   supervisor: WatcherSupervisor;
   watches: WatchManager;
-  notifier: CardNotifier;
   cards: BotCards;
   log: Logger;
   demo?: DemoHooks;

@@ -66,7 +66,7 @@ export class StoreHealth {
   }
 }
 
-/** The underlying error, unwrapped, for the log line (the logger keeps only its name and message). */
+/** The store's own error for the log line: the operator needs its words ("readonly database"), not the wrapper's. */
 function describe(error: unknown): unknown {
   return error instanceof StoreUnavailableError && error.cause instanceof Error ? error.cause : error;
 }

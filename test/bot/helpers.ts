@@ -474,7 +474,7 @@ export class BotHarness {
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     repositories.notifications.onQueued(() => void notifier.kick());
     const watches = new WatchManager(supervisor, directory, installations, repositories, log);
-    const services: BotServices = { repositories, installations, supervisor, watches, notifier, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs, storeHealth: options.storeHealth };
+    const services: BotServices = { repositories, installations, supervisor, watches, cards, log, demo: options.demo, invokeBudgetMs: options.invokeBudgetMs, storeHealth: options.storeHealth };
     const bot = new InvitationBot(services);
     return new BotHarness(sim, new SimAdmin(sim), connector, storage, repositories, installations, supervisor, watches, notifier, services, bot, log, transport);
   }

@@ -71,7 +71,7 @@ class OAuthHarness {
     const watches = new WatchManager(supervisor, new SignedInAccounts(config.discovery!, userTokens), installations, repositories, log);
     const prompter = new SignInPrompter(supervisor, installations, userTokens, log);
     prompter.start();
-    const bot = new InvitationBot({ repositories, installations, supervisor, watches, notifier, cards, log, signIn: { tokens: userTokens, prompter } });
+    const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, signIn: { tokens: userTokens, prompter } });
     const server = createBotServer(adapter, bot, async () => ({ ready: true, checks: {} }), log);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     notifier.start();
