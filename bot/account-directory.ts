@@ -28,11 +28,10 @@ export class AccountDirectory implements AccountSource {
   /** The watcher configuration for a Teams user's account. The account id is the user's Entra object id. */
   watcherConfig(installation: Installation, account: LinkedAccount): AccountConfig {
     return {
-      accountId: installation.aadObjectId.toLowerCase(),
+      accountId: installation.aadObjectId,
       sip: account.sip,
       discovery: this.options.discovery,
       tokens: this.tokens(account),
-      phoneNumber: account.phoneNumber,
     };
   }
 

@@ -1,12 +1,13 @@
 // The accounts file (UCWA_ACCOUNTS_FILE): which Teams user is linked to which Skype for Business account, and how
 // that account signs in. Passwords should come from environment variables (`passwordEnv`), not the file.
 import { readFileSync } from 'node:fs';
+import { type AccountId, accountIdOf, type SipAddress, sipAddressOf } from '../src/store';
 import { ConfigError } from './config';
 
 export interface LinkedAccount {
-  /** The Teams user: UPN (lower-cased) or Entra object id. */
-  teamsUser: string;
-  sip: string;
+  /** The Teams user: UPN or Entra object id. */
+  teamsUser: AccountId;
+  sip: SipAddress;
   /** Sign-in name for the password grant (UPN or DOMAIN\user). */
   username?: string;
   password?: string;
@@ -35,12 +36,12 @@ export function loadAccountsFile(path: string, env: NodeJS.ProcessEnv, mode: 'pa
     const where = `${path} entry ${i}`;
     if (typeof entry !== 'object' || entry === null) throw new ConfigError(VAR, `${where} must be an object`);
     const e = entry as Record<string, unknown>;
-    const teamsUser = typeof e.teamsUser === 'string' ? e.teamsUser.trim().toLowerCase() : '';
+    const teamsUser = accountIdOf(e.teamsUser);
     if (!teamsUser) throw new ConfigError(VAR, `${where}: "teamsUser" (UPN or Entra object id) is required`);
     if (seen.has(teamsUser)) throw new ConfigError(VAR, `${where}: teamsUser ${teamsUser} is listed twice`);
     seen.add(teamsUser);
-    const sip = typeof e.sip === 'string' ? e.sip.trim().toLowerCase() : '';
-    if (!/^sip:[^@\s]+@[^@\s]+$/.test(sip)) throw new ConfigError(VAR, `${where}: "sip" must look like sip:user@domain`);
+    const sip = sipAddressOf(e.sip);
+    if (!sip) throw new ConfigError(VAR, `${where}: "sip" must look like sip:user@domain`);
     const account: LinkedAccount = { teamsUser, sip };
     if (typeof e.phoneNumber === 'string' && e.phoneNumber.trim()) account.phoneNumber = e.phoneNumber.trim();
     if (mode === 'password') {
@@ -60,7 +61,6 @@ export function loadAccountsFile(path: string, env: NodeJS.ProcessEnv, mode: 'pa
 }
 
 /** Finds the linked account of a Teams user by Entra object id or UPN. */
-export function findLinkedAccount(accounts: readonly LinkedAccount[], aadObjectId: string | undefined, upn: string | undefined): LinkedAccount | undefined {
-  const ids = [aadObjectId, upn].filter((v): v is string => !!v).map((v) => v.toLowerCase());
-  return accounts.find((a) => ids.includes(a.teamsUser));
+export function findLinkedAccount(accounts: readonly LinkedAccount[], aadObjectId: AccountId | undefined, upn: AccountId | undefined): LinkedAccount | undefined {
+  return accounts.find((a) => a.teamsUser === aadObjectId || a.teamsUser === upn);
 }

@@ -1,5 +1,5 @@
-// Connects the bot to the card layer: which card for which moment, with the bot's knowledge of the account
-// (can this invitation be accepted from Teams?) and of the mode (demo or not).
+// Connects the bot to the card layer: which card for which moment, with what the store knows of the account (the
+// phone number a call can be answered on, given in the view) and the mode (demo or not).
 import {
   helpCardAttachment,
   invitationCardAttachment,
@@ -14,16 +14,14 @@ import type { BotCards, StatusCardData } from './invitation-bot';
 
 export interface BotCardOptions {
   authMode: 'password' | 'azure' | 'oauth';
-  /** Calls can be accepted only by ringing a phone number configured for the account. */
-  phoneNumberOf(accountId: string): string | undefined;
 }
 
 export function createBotCards(options: BotCardOptions): BotCards {
   return {
-    invitation: (record, { notice, timeZone, inviteeTeamsId } = {}) => {
+    invitation: (record, { notice, timeZone, inviteeTeamsId, phoneNumber } = {}) => {
+      // A call can be accepted only by ringing the phone number stored for the account.
       const call = record.kind === 'audioVideo';
-      const phone = call ? options.phoneNumberOf(record.accountId) : undefined;
-      return invitationCardAttachment(record, { canAccept: !call || !!phone, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId });
+      return invitationCardAttachment(record, { canAccept: !call || !!phoneNumber, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId });
     },
     welcome: ({ linkedSip, demo }) => welcomeCardAttachment({ linkedSip, demo, authMode: options.authMode }),
     help: ({ linkedSip, demo }) => helpCardAttachment({ linkedSip, demo, authMode: options.authMode }),

@@ -8,19 +8,19 @@
 // memory until the store takes it, and nothing is posted while the store refuses to note the post.
 import { Activity, Attachment, type ConversationReference, MessageFactory } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import { type InvitationRecord, type PendingNotification, type Repositories, StoreUnavailableError } from '../src/store';
-import type { InstallationRepository } from './installations';
+import { callPhoneNumber, type InvitationRecord, type PendingNotification, type Repositories, storedAccountId, StoreUnavailableError } from '../src/store';
+import type { TeamsInstallations } from './installations';
 import { ActivityGoneError, DeliveryBlockedError, ProactiveSender, SenderClosedError } from './proactive-sender';
 
 export interface NotifierDeps {
   repositories: Repositories;
-  installations: InstallationRepository;
+  installations: TeamsInstallations;
   sender: ProactiveSender;
   /**
    * The invitation card for a record, as it should look now: times in the user's zone when known, refreshing itself
-   * for the invitee (their Teams user id) whenever it is shown.
+   * for the invitee (their Teams user id) whenever it is shown, with the phone number stored for calls.
    */
-  renderCard(record: InvitationRecord, view: { timeZone?: string; inviteeTeamsId?: string }): Attachment;
+  renderCard(record: InvitationRecord, view: { timeZone?: string; inviteeTeamsId?: string; phoneNumber?: string }): Attachment;
   /** One line for the Teams notification feed. */
   summary(record: InvitationRecord): string;
   log: Logger;
@@ -101,12 +101,14 @@ export class CardNotifier {
     const done = () => repositories.notifications.complete(n.invitationId, n.createdAt);
     const record = await repositories.invitations.get(n.invitationId);
     if (!record) return void (await done());
-    const installation = await installations.get(record.accountId);
+    const accountId = storedAccountId(record.accountId);
+    const installation = await installations.get(accountId);
     if (!installation?.active) {
       this.deps.log.info('invitation for a user without an active installation; card not sent', { invitation: record.id });
       return void (await done());
     }
-    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, { timeZone: installation.timeZone, inviteeTeamsId: installation.reference.user?.id })), summary: this.deps.summary(record) };
+    const view = { timeZone: installation.timeZone, inviteeTeamsId: installation.reference.user?.id, phoneNumber: callPhoneNumber(installation) };
+    const activity: Partial<Activity> = { ...MessageFactory.attachment(this.deps.renderCard(record, view)), summary: this.deps.summary(record) };
     const activityId = record.teamsActivityId ?? (await this.storeEarlierPost(record));
     try {
       if (activityId) {
@@ -126,13 +128,13 @@ export class CardNotifier {
       if (err.code === 'ConversationNotFound' && !installation.recreated) {
         // Teams lost the chat (seen with stored references): ask for the 1:1 chat again, once, and deliver there.
         const fresh = await sender.recreatePersonalConversation(installation.reference);
-        if (fresh && (await installations.replaceLostConversation(record.accountId, conversation, fresh))) {
+        if (fresh && (await installations.replaceLostConversation(accountId, conversation, fresh))) {
           this.deps.log.info('Teams lost the chat with the user; created it again', { user: record.accountId });
           this.again = true;
           return;
         }
       }
-      if (!(await installations.deactivateConversation(record.accountId, conversation))) {
+      if (!(await installations.deactivateConversation(accountId, conversation))) {
         // The user reinstalled meanwhile: deliver again, to the new conversation.
         this.deps.log.info('Teams refused delivery to a conversation the user has left; trying the current one', { user: record.accountId, status: err.status });
         return;

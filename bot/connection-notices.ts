@@ -4,8 +4,9 @@
 // installation, so a restart in the middle of an outage does not say it twice.
 import { MessageFactory } from 'botbuilder';
 import type { Logger } from '../src/logger';
+import { storedAccountId } from '../src/store';
 import type { AccountStatusView, WatcherSupervisor } from '../src/watcher';
-import type { ConnectionNotice, InstallationRepository } from './installations';
+import type { ConnectionNotice, TeamsInstallations } from './installations';
 import type { ProactiveSender } from './proactive-sender';
 
 export interface ConnectionNoticesOptions {
@@ -37,7 +38,7 @@ export class ConnectionNotices {
 
   constructor(
     private readonly supervisor: Pick<WatcherSupervisor, 'onStatus'>,
-    private readonly installations: InstallationRepository,
+    private readonly installations: TeamsInstallations,
     private readonly sender: ProactiveSender,
     private readonly log: Logger,
     private readonly options: ConnectionNoticesOptions = {},
@@ -109,18 +110,20 @@ export class ConnectionNotices {
   }
 
   private async tell(status: AccountStatusView, notice: ConnectionNotice): Promise<void> {
-    const installation = await this.installations.get(status.accountId);
+    const id = storedAccountId(status.accountId);
+    const installation = await this.installations.get(id);
     // Already told (this episode, perhaps before a restart), or nobody to tell.
     if (!installation?.active || installation.paused || installation.connectionNotice) return;
     await this.sender.post(installation.reference, MessageFactory.text(connectionNoticeText(notice, status.sip, Math.round(this.unreachableAfterMs / 60_000))));
-    await this.installations.update(status.accountId, { connectionNotice: notice });
+    await this.installations.update(id, { connectionNotice: notice });
     this.log.info('told the user their Skype connection is down', { user: status.accountId, notice });
   }
 
   private async restored(status: AccountStatusView): Promise<void> {
-    const installation = await this.installations.get(status.accountId);
+    const id = storedAccountId(status.accountId);
+    const installation = await this.installations.get(id);
     if (!installation?.connectionNotice) return;
-    await this.installations.update(status.accountId, { connectionNotice: undefined });
+    await this.installations.update(id, { connectionNotice: undefined });
     if (!installation.active || installation.paused) return;
     await this.sender.post(installation.reference, MessageFactory.text(connectionNoticeText('restored', status.sip)));
     this.log.info('told the user their Skype connection is back', { user: status.accountId });

@@ -1,6 +1,7 @@
 // The local demo: a UCWA simulator with demo users in this process, every demo user linked to the Teams user with the
 // same UPN (Agents Playground's default users), and the `demo` command that sends one invitation of each kind.
 import { demoUsers, DEMO_PASSWORD, UcwaSimulator } from '../src/simulator';
+import { type AccountId, accountIdOf, sipAddressOf } from '../src/store';
 import type { LinkedAccount } from './accounts';
 import type { DemoHooks } from './invitation-bot';
 
@@ -54,10 +55,14 @@ export class DemoEnvironment implements DemoHooks {
   /** Every demo user is linked to the Teams user with the same UPN. */
   accounts(): LinkedAccount[] {
     // A phone number lets the demo answer calls too (acceptWithPhoneAudio rings that phone).
-    return demoUsers().map((u) => ({ teamsUser: u.upn, sip: u.sip, username: u.upn, password: DEMO_PASSWORD, phoneNumber: '+1 425 555 0100' }));
+    return demoUsers().flatMap((u) => {
+      const teamsUser = accountIdOf(u.upn);
+      const sip = sipAddressOf(u.sip);
+      return teamsUser && sip ? [{ teamsUser, sip, username: u.upn, password: DEMO_PASSWORD, phoneNumber: '+1 425 555 0100' }] : [];
+    });
   }
 
-  async sendDemoInvitations(_aadObjectId: string, upn: string | undefined): Promise<number> {
+  async sendDemoInvitations(_aadObjectId: AccountId, upn: string | undefined): Promise<number> {
     const to = upn ?? 'alexw@example.com';
     let sent = 0;
     for (const inv of SCRIPT) {

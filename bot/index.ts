@@ -16,7 +16,7 @@ import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
 import { routeLibraryConsole } from './http/library-console';
 import { RejectionLog } from './http/rejection-log';
-import { InstallationRepository } from './installations';
+import { TeamsInstallations } from './installations';
 import { InvitationBot } from './invitation-bot';
 import { PlaygroundProcess, portInUse, startPlayground } from './playground';
 import { ProactiveSender } from './proactive-sender';
@@ -40,7 +40,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const storeHealth = new StoreHealth({ log });
   const storage = new HealthReportingStorage(await openStorage(config.storageUrl), storeHealth);
   const repositories = createRepositories(storage);
-  const installations = new InstallationRepository(storage);
+  const installations = new TeamsInstallations(storage);
   const transport = new NodeHttpTransport();
 
   const adapter = createAdapter(config, env, log);
@@ -65,7 +65,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
 
   const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
-  const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
+  const cards = createBotCards({ authMode: config.auth });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.

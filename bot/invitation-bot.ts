@@ -14,9 +14,21 @@ import {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from '../src/logger';
-import { InvitationRecord, isInvitationId, Repositories, StoreUnavailableError } from '../src/store';
+import {
+  type AccountId,
+  accountIdOf,
+  callPhoneNumber,
+  InvitationRecord,
+  isInvitationId,
+  maskPhoneNumber,
+  parsePhoneNumber,
+  type PhoneNumber,
+  Repositories,
+  storedAccountId,
+  StoreUnavailableError,
+} from '../src/store';
 import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
-import type { Installation, InstallationRepository } from './installations';
+import type { Installation, TeamsInstallations } from './installations';
 import type { SignInPrompter } from './sign-in-prompter';
 import type { UserTokens } from './user-tokens';
 import type { WatchManager } from './watch-manager';
@@ -34,12 +46,14 @@ export interface StatusCardData {
 /**
  * How an invitation card is drawn for its invitee: `notice`, a line for the person who just clicked; `timeZone`, the
  * user's IANA zone (Teams' localTimezone) for the times on the card; `inviteeTeamsId`, the invitee's Teams user id,
- * for whom the card refreshes itself whenever it is shown.
+ * for whom the card refreshes itself whenever it is shown; `phoneNumber`, the number stored on the installation that
+ * a call is answered on (without one, a call cannot be accepted from Teams).
  */
 export interface InvitationCardView {
   notice?: string;
   timeZone?: string;
   inviteeTeamsId?: string;
+  phoneNumber?: string;
 }
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
@@ -52,12 +66,12 @@ export interface BotCards {
 
 /** The local demo's extra command (absent outside demo mode). */
 export interface DemoHooks {
-  sendDemoInvitations(aadObjectId: string, upn: string | undefined): Promise<number>;
+  sendDemoInvitations(aadObjectId: AccountId, upn: string | undefined): Promise<number>;
 }
 
 export interface BotServices {
   repositories: Repositories;
-  installations: InstallationRepository;
+  installations: TeamsInstallations;
   supervisor: WatcherSupervisor;
   watches: WatchManager;
   cards: BotCards;
@@ -77,7 +91,12 @@ export type CardActionResult =
   | { ok: true; card: Attachment; record: InvitationRecord; note?: string }
   | { ok: false; status: 400 | 403 | 404; code: string; message: string };
 
-const COMMANDS = ['help', 'status', 'connect', 'disconnect', 'demo'] as const;
+const COMMANDS = ['help', 'status', 'connect', 'disconnect', 'demo', 'phone'] as const;
+
+/** The Teams user who sent the activity, as an AccountId: the edge where a Teams user id enters the product. */
+export function senderOf(context: TurnContext): AccountId | undefined {
+  return accountIdOf(context.activity.from?.aadObjectId);
+}
 
 export class InvitationBot extends TeamsActivityHandler {
   constructor(private readonly services: BotServices) {
@@ -109,7 +128,7 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   protected async handleUninstall(context: TurnContext): Promise<void> {
-    const aad = context.activity.from?.aadObjectId;
+    const aad = senderOf(context);
     // Removing the app from a group chat or team says nothing about the user's personal chat, which is the only
     // installation this bot tracks: only a personal removal stops delivery and watching.
     if (!aad || !this.isPersonal(context)) return;
@@ -124,14 +143,14 @@ export class InvitationBot extends TeamsActivityHandler {
   /** Stores (refreshes) the conversation reference of the user who wrote; resolves their UPN once. */
   protected async rememberUser(context: TurnContext) {
     const from = context.activity.from;
-    const aad = from?.aadObjectId;
+    const aad = senderOf(context);
     // Cards go to the user's personal chat only: a group chat or channel must never become their delivery address.
     if (!aad || !this.isPersonal(context)) return undefined;
     const existing = await this.services.installations.get(aad);
     let upn = existing?.upn;
     if (!upn) {
       try {
-        upn = (await TeamsInfo.getMember(context, from.id)).userPrincipalName?.toLowerCase();
+        upn = accountIdOf((await TeamsInfo.getMember(context, from.id)).userPrincipalName);
       } catch (err) {
         this.services.log.warn('could not look up the user principal name', { user: aad, error: err as Error });
       }
@@ -152,7 +171,7 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   protected async sendHelp(context: TurnContext, installation?: Installation): Promise<void> {
-    const aad = context.activity.from?.aadObjectId;
+    const aad = senderOf(context);
     // The help card says whether the account is linked, so it needs the linked address (without it the card told
     // every user, linked or not, that their account was not linked yet).
     const linkedSip = aad ? this.services.watches.linkedSip(installation ?? (await this.services.installations.get(aad)), aad) : undefined;
@@ -165,10 +184,13 @@ export class InvitationBot extends TeamsActivityHandler {
     const installation = await this.rememberUser(context);
     const value = context.activity.value as Record<string, unknown> | undefined;
     if (value && typeof value === 'object' && typeof value.verb === 'string') return this.handleSubmit(context, value);
-    const text = (context.activity.text ?? '').replace(/<at>.*?<\/at>/gi, '').trim().toLowerCase();
-    const command = COMMANDS.find((c) => c === text);
+    const text = (context.activity.text ?? '').replace(/<at>.*?<\/at>/gi, '').trim();
+    const [word = '', ...rest] = text.split(/\s+/);
+    const command = COMMANDS.find((c) => c === word.toLowerCase() && (c === 'phone' || rest.length === 0));
     if (installation) await this.services.watches.ensure(installation);
     switch (command) {
+      case 'phone':
+        return this.handlePhone(context, rest.join(' '));
       case 'status':
         return this.handleStatus(context);
       case 'connect':
@@ -185,13 +207,14 @@ export class InvitationBot extends TeamsActivityHandler {
   protected async handleStatus(context: TurnContext): Promise<void> {
     // The status card lists the user's open invitations (subjects, senders): not for the other members of a group.
     if (!this.isPersonal(context)) return void (await context.sendActivity('I show your status only in our personal chat.'));
-    const aad = context.activity.from?.aadObjectId ?? '';
+    const aad = senderOf(context);
+    if (!aad) return this.sendHelp(context);
     const installation = await this.services.installations.get(aad);
     const sip = this.services.watches.linkedSip(installation, aad);
-    const status = this.services.supervisor.status(aad.toLowerCase());
+    const status = this.services.supervisor.status(aad);
     // "Open" for the user means still waiting for an answer, not a meeting already joined.
     const waiting = new Set(['pending', 'accepting', 'declining', 'inLobby']);
-    const open = sip ? (await this.services.repositories.invitations.listOpenForAccount(aad.toLowerCase())).filter((r) => waiting.has(r.state)) : [];
+    const open = sip ? (await this.services.repositories.invitations.listOpenForAccount(aad)).filter((r) => waiting.has(r.state)) : [];
     const state: StatusCardData['state'] = !sip ? 'notLinked' : installation?.paused ? 'paused' : (status?.state ?? 'stopped');
     await context.sendActivity(
       MessageFactory.attachment(
@@ -209,8 +232,8 @@ export class InvitationBot extends TeamsActivityHandler {
 
   protected async handleConnect(context: TurnContext): Promise<void> {
     if (this.services.signIn) return this.connectWithSignIn(context, this.services.signIn.tokens);
-    const aad = context.activity.from?.aadObjectId ?? '';
-    const installation = await this.services.installations.update(aad, { paused: false });
+    const aad = senderOf(context);
+    const installation = aad && (await this.services.installations.update(aad, { paused: false }));
     const decision = installation ? await this.services.watches.ensure(installation) : 'inactive';
     const text =
       decision === 'watching'
@@ -222,7 +245,8 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   protected async handleDisconnect(context: TurnContext): Promise<void> {
-    const aad = context.activity.from?.aadObjectId ?? '';
+    const aad = senderOf(context);
+    if (!aad) return;
     await this.services.installations.update(aad, { paused: true, ...(this.services.signIn ? { signedIn: false } : {}) });
     // Watching stops first: signing the UCWA application out still needs the user's token.
     await this.services.watches.stop(aad);
@@ -234,12 +258,40 @@ export class InvitationBot extends TeamsActivityHandler {
     await context.sendActivity('Disconnected: I stopped watching your Skype for Business account. Say "connect" to start again.');
   }
 
+  /**
+   * `phone <number>` stores the number calls are answered on (it wins over the accounts file's), `phone` shows it,
+   * `phone clear` removes it. The watcher follows the stored number (WatchManager.ensure); cards read it from the
+   * installation. The number is shown only to its owner, in the personal chat, and never logged whole.
+   */
+  protected async handlePhone(context: TurnContext, argument: string): Promise<void> {
+    if (!this.isPersonal(context)) return void (await context.sendActivity('I keep your phone number only in our personal chat: say "phone" there.'));
+    const aad = senderOf(context);
+    const installation = aad && (await this.services.installations.get(aad));
+    if (!aad || !installation) return void (await context.sendActivity('I cannot store a phone number for you just now. Please try again.'));
+    const wanted = argument.trim();
+    if (wanted === '') return void (await context.sendActivity(phoneNumberText(installation)));
+    let phoneNumber: PhoneNumber | undefined;
+    if (wanted.toLowerCase() !== 'clear') {
+      const parsed = parsePhoneNumber(wanted);
+      if (!parsed.ok) return void (await context.sendActivity(`That is not a phone number I can use: ${parsed.problem} For example: phone +1 425 555 0100`));
+      phoneNumber = parsed.number;
+    }
+    const updated = await this.services.installations.update(aad, { phoneNumber });
+    if (!updated) return void (await context.sendActivity('I cannot store a phone number for you just now. Please try again.'));
+    this.services.log.info(phoneNumber ? 'user set the phone number for calls' : 'user removed the phone number for calls', {
+      user: aad,
+      phone: phoneNumber ? maskPhoneNumber(phoneNumber) : '(none)',
+    });
+    await this.services.watches.ensure(updated);
+    await context.sendActivity(phoneNumber ? `Saved. ${phoneNumberText(updated)}` : `Removed. ${phoneNumberText(updated)}`);
+  }
+
   // ------------------------------------------------------------------------------------- sign-in (oauth mode)
 
   /** `connect` in oauth mode: already signed in (the token service has a token) -> watch; else the OAuth card. */
   protected async connectWithSignIn(context: TurnContext, tokens: UserTokens): Promise<void> {
     // The sign-in belongs to the user's personal chat: a card in a group would be pressed by the wrong people.
-    if (!context.activity.from?.aadObjectId || !this.isPersonal(context)) return void (await context.sendActivity('Sign in from our personal chat.'));
+    if (!senderOf(context) || !this.isPersonal(context)) return void (await context.sendActivity('Sign in from our personal chat.'));
     if (await tokens.hasToken(context)) return this.completeSignIn(context);
     await tokens.sendSignInCard(context, 'Sign in with your work account so that I can watch your Skype for Business account and post your invitations here.');
   }
@@ -271,7 +323,8 @@ export class InvitationBot extends TeamsActivityHandler {
 
   /** Signed in: remember it, watch (retrying at once a watcher that was waiting for this), and say so. */
   protected async completeSignIn(context: TurnContext): Promise<void> {
-    const aad = (context.activity.from?.aadObjectId ?? '').toLowerCase();
+    const aad = senderOf(context);
+    if (!aad) return;
     this.services.signIn?.prompter.reset(aad);
     const installation = await this.services.installations.update(aad, { signedIn: true, paused: false });
     const decision = installation ? await this.services.watches.ensure(installation) : 'inactive';
@@ -286,7 +339,8 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   protected async handleDemo(context: TurnContext): Promise<void> {
-    const aad = context.activity.from?.aadObjectId ?? '';
+    const aad = senderOf(context);
+    if (!aad) return;
     const installation = await this.services.installations.get(aad);
     const n = await this.services.demo!.sendDemoInvitations(aad, installation?.upn);
     this.services.log.info('bot sent demo invitations', { count: n });
@@ -346,7 +400,7 @@ export class InvitationBot extends TeamsActivityHandler {
     const repo = this.services.repositories.invitations;
     const record = await repo.get(invitationId);
     if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
-    const clicker = context.activity.from?.aadObjectId?.toLowerCase();
+    const clicker = senderOf(context);
     if (!clicker || clicker !== record.accountId) {
       this.services.log.warn('card action by someone other than the invitee refused', { invitation: record.id, user: clicker ?? '(none)' });
       return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can answer it.' };
@@ -374,7 +428,7 @@ export class InvitationBot extends TeamsActivityHandler {
     if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
     const record = await this.services.repositories.invitations.get(invitationId);
     if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
-    if (context.activity.from?.aadObjectId?.toLowerCase() !== record.accountId) {
+    if (senderOf(context) !== record.accountId) {
       this.services.log.info('card refresh by someone other than the invitee refused', { invitation: record.id });
       return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can see it.' };
     }
@@ -383,8 +437,9 @@ export class InvitationBot extends TeamsActivityHandler {
 
   /** The invitation card for the invitee who is acting now (their time zone; refreshing itself for them). */
   private async currentCard(context: TurnContext, record: InvitationRecord, notice?: string): Promise<Attachment> {
-    const timeZone = context.activity.localTimezone ?? (await this.services.installations.get(record.accountId))?.timeZone;
-    return this.services.cards.invitation(record, { notice, timeZone, inviteeTeamsId: context.activity.from?.id });
+    const installation = await this.services.installations.get(storedAccountId(record.accountId));
+    const timeZone = context.activity.localTimezone ?? installation?.timeZone;
+    return this.services.cards.invitation(record, { notice, timeZone, inviteeTeamsId: context.activity.from?.id, phoneNumber: callPhoneNumber(installation) });
   }
 
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */
@@ -399,4 +454,13 @@ export class InvitationBot extends TeamsActivityHandler {
       clearTimeout(timer);
     }
   }
+}
+
+/** What the `phone` command says about the number calls ring (to its owner only). */
+export function phoneNumberText(installation: Pick<Installation, 'phoneNumber' | 'linkedPhoneNumber'>): string {
+  if (installation.phoneNumber) return `Calls you answer here ring ${installation.phoneNumber}. Say "phone clear" to remove it.`;
+  if (installation.linkedPhoneNumber) {
+    return `Calls you answer here ring ${installation.linkedPhoneNumber}, the number your administrator set. Say "phone <number>" to use another.`;
+  }
+  return 'No phone number is set, so calls cannot be answered from Teams. Say "phone <number>" to set one, e.g. phone +1 425 555 0100.';
 }

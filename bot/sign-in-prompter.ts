@@ -3,8 +3,9 @@
 // kept on the installation). The episode ends when the watcher connects again or the user signs in again; a later
 // failure then gets a new card.
 import type { Logger } from '../src/logger';
+import { type AccountId, storedAccountId } from '../src/store';
 import type { AccountStatusView, WatcherSupervisor } from '../src/watcher';
-import type { InstallationRepository } from './installations';
+import type { TeamsInstallations } from './installations';
 import type { UserTokens } from './user-tokens';
 
 export const SIGN_IN_AGAIN_TEXT = 'I can no longer sign in to Skype for Business for you. Sign in again so that I keep posting your invitations here.';
@@ -14,7 +15,7 @@ export class SignInPrompter {
 
   constructor(
     private readonly supervisor: WatcherSupervisor,
-    private readonly installations: InstallationRepository,
+    private readonly installations: TeamsInstallations,
     private readonly tokens: UserTokens,
     private readonly log: Logger,
   ) {}
@@ -25,12 +26,12 @@ export class SignInPrompter {
   }
 
   /** The user has just signed in: a later failure deserves a new card. */
-  reset(accountId: string): void {
-    this.prompted.delete(accountId.toLowerCase());
-    void this.endEpisode(accountId.toLowerCase());
+  reset(accountId: AccountId): void {
+    this.prompted.delete(accountId);
+    void this.endEpisode(accountId);
   }
 
-  private async endEpisode(id: string): Promise<void> {
+  private async endEpisode(id: AccountId): Promise<void> {
     try {
       if ((await this.installations.get(id))?.signInPrompted) await this.installations.update(id, { signInPrompted: undefined });
     } catch (err) {
@@ -39,7 +40,7 @@ export class SignInPrompter {
   }
 
   private async onStatus(status: AccountStatusView): Promise<void> {
-    const id = status.accountId;
+    const id = storedAccountId(status.accountId);
     if (status.state === 'connected') {
       this.prompted.delete(id);
       return this.endEpisode(id);

@@ -1,5 +1,6 @@
 // UCWA_AUTH=oauth: a Teams user's Skype account is the one they signed in with from the chat. The SIP address is
 // their UPN (`sip:<upn>`); the watcher's tokens come from the Bot Framework token service, per request.
+import { sipAddressOfUpn } from '../src/store';
 import { CallbackTokenProvider } from '../src/ucwa/auth';
 import type { DiscoveryTarget } from '../src/ucwa/discovery';
 import type { AccountConfig } from '../src/watcher';
@@ -16,14 +17,14 @@ export class SignedInAccounts implements AccountSource {
 
   /** Signed in, and the UPN is known (it names the Skype account). */
   find(user: Pick<Installation, 'aadObjectId' | 'upn' | 'signedIn'>): LinkedAccount | undefined {
-    if (!user.signedIn || !user.upn) return undefined;
-    return { teamsUser: user.aadObjectId.toLowerCase(), sip: `sip:${user.upn.toLowerCase()}` };
+    const sip = user.signedIn && user.upn ? sipAddressOfUpn(user.upn) : undefined;
+    return sip && { teamsUser: user.aadObjectId, sip };
   }
 
   watcherConfig(installation: Installation, account: LinkedAccount): AccountConfig {
     const reference = installation.reference;
     return {
-      accountId: installation.aadObjectId.toLowerCase(),
+      accountId: installation.aadObjectId,
       sip: account.sip,
       discovery: this.discovery,
       // A refused token cannot be forced fresh from here: the token service refreshes its cache by itself, and a

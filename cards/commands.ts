@@ -29,6 +29,10 @@ export function commandList(options: { authMode: AuthMode; demo: boolean }): Com
           : 'Start watching your Skype for Business account again',
     },
     { name: 'disconnect', description: 'Stop watching your Skype for Business account and forget the session' },
+    {
+      name: 'phone <number>',
+      description: 'The number Skype calls ring when you answer them here, e.g. phone +1 425 555 0100 (phone alone shows it, phone clear removes it)',
+    },
   ];
   if (options.demo) commands.push({ name: 'demo', description: 'Send yourself sample invitations (demo mode)' });
   return commands;

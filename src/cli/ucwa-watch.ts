@@ -3,7 +3,7 @@
 // available, and prints one JSON object per line for the session, each invitation event and each action taken.
 import { parseArgs } from 'node:util';
 import { JsonLogger, silentLogger } from '../logger';
-import { createRepositories, MemoryStorage } from '../store';
+import { createRepositories, MemoryStorage, type SipAddress, sipAddressOf } from '../store';
 import { PasswordTokenProvider } from '../ucwa/auth';
 import { NodeHttpTransport } from '../ucwa/http';
 import { WatcherSupervisor } from '../watcher';
@@ -20,7 +20,7 @@ const USAGE = `usage: ucwa-watch (--discovery URL | --domain DOMAIN) --sip sip:u
 export interface WatchArgs {
   discoveryUrl?: string;
   domain?: string;
-  sip: string;
+  sip: SipAddress;
   username: string;
   password: string;
   action?: 'accept' | 'decline';
@@ -63,7 +63,8 @@ export function parseWatchArgs(argv: string[], env: NodeJS.ProcessEnv): WatchArg
       throw new UsageError(`--discovery is not a URL: ${values.discovery}`);
     }
   }
-  if (!values.sip || !/^sip:[^@\s]+@[^@\s]+$/i.test(values.sip)) throw new UsageError('--sip must look like sip:user@domain');
+  const sip = sipAddressOf(values.sip);
+  if (!sip) throw new UsageError('--sip must look like sip:user@domain');
   if (!values.username) throw new UsageError('--username is required');
   const passwordEnv = values['password-env'];
   if (!passwordEnv) throw new UsageError('--password-env is required (the name of an environment variable)');
@@ -73,7 +74,7 @@ export function parseWatchArgs(argv: string[], env: NodeJS.ProcessEnv): WatchArg
   return {
     discoveryUrl: values.discovery,
     domain: values.domain,
-    sip: values.sip,
+    sip,
     username: values.username,
     password,
     action: values.accept ? 'accept' : values.decline ? 'decline' : undefined,
@@ -135,7 +136,8 @@ async function main(): Promise<number> {
   });
 
   supervisor.start({
-    accountId: args.sip.toLowerCase(),
+    // The account is the SIP address itself (already normalised): there is no Teams user here.
+    accountId: args.sip,
     sip: args.sip,
     discovery: args.discoveryUrl ? { discoveryUrl: args.discoveryUrl } : { domain: args.domain },
     tokens: new PasswordTokenProvider(transport, { username: args.username, password: args.password }),

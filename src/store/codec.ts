@@ -2,6 +2,7 @@
 // corrupt or foreign item fails loudly with its key instead of misbehaving later.
 import type { StoreItem, StoreItems } from 'botbuilder';
 import { StoreDataError } from './errors';
+import type { Installation } from './installation-repository';
 import { INVITATION_REASONS, type InvitationReason } from './invitation-state';
 import {
   type AccountSession,
@@ -57,6 +58,16 @@ const isNotification: Check<StoredNotification> = (v): v is Record<string, unkno
 
 const isSession: Check<AccountSession> = (v): v is Record<string, unknown> & AccountSession =>
   isString(v.accountId) && isString(v.sip) && isString(v.status);
+
+const isInstallation: Check<Installation> = (v): v is Record<string, unknown> & Installation =>
+  isString(v.aadObjectId) &&
+  v.aadObjectId !== '' &&
+  typeof v.active === 'boolean' &&
+  typeof v.reference === 'object' &&
+  v.reference !== null;
+
+export const decodeInstallation = (items: StoreItems, key: string): Versioned<Installation> | undefined =>
+  decode(items, key, 'installation', isInstallation);
 
 export const decodeInvitation = (items: StoreItems, key: string): Versioned<InvitationRecord> | undefined => {
   const read = decode(items, key, 'invitation record', isInvitation);

@@ -13,6 +13,17 @@ export { mergeInvitation, type MergeResult } from './invitation-merge';
 export * from './invitation-state';
 export { InvitationRepository, type ApplyResult } from './invitation-repository';
 export { NotificationQueue, QueueSignal, collapseNotification } from './notification-queue';
+export * from './account-id';
+export * from './phone-number';
+export {
+  callPhoneNumber,
+  type ConnectionNotice,
+  type ConversationRecord,
+  type Installation,
+  type InstallationIdentity,
+  type InstallationPatch,
+  InstallationRepository,
+} from './installation-repository';
 export { AccountSessionRepository, MAX_LAST_ERROR_LENGTH } from './account-session-repository';
 export { persistEventBatch, type EventBatch, type PersistedInvitation } from './event-batch';
 export { createRepositories, type Repositories } from './repositories';

@@ -5,15 +5,19 @@
 //   sfb/notifications/<invitationId>                PendingNotification (one per invitation; completed ones stay
 //                                                    as tombstones, see NotificationQueue)
 //   sfb/accounts/<accountKey>                       AccountSession
+//   sfb/installations/<accountId>                   Installation (the Teams user's AccountId: an Entra object id,
+//                                                    which names no address)
 //   sfb/readiness/<instance>                        the /readyz write probe of one bot instance (nothing reads it)
 //
 // <accountKey> is accountKeyFor(accountId): a digest, so keys (which appear in error messages) carry no address.
+import type { AccountId } from './account-id';
 import { accountKeyFor } from './records';
 
 export const KEY_PREFIXES = {
   invitation: 'sfb/invitations/',
   notification: 'sfb/notifications/',
   account: 'sfb/accounts/',
+  installation: 'sfb/installations/',
   readiness: 'sfb/readiness/',
 } as const;
 
@@ -23,6 +27,8 @@ export const storageKeys = {
   invitationsOfAccount: (accountId: string): string => `${KEY_PREFIXES.invitation}${accountKeyFor(accountId)}.`,
   notification: (invitationId: string): string => `${KEY_PREFIXES.notification}${invitationId}`,
   account: (accountId: string): string => `${KEY_PREFIXES.account}${accountKeyFor(accountId)}`,
+  /** Keyed by the AccountId itself, as installations always were (an Entra object id, lower-case). */
+  installation: (accountId: AccountId): string => `${KEY_PREFIXES.installation}${accountId}`,
   /** `instance` is reduced to [A-Za-z0-9._-] and 64 characters, so any host name makes a safe key. */
   readiness: (instance: string): string => `${KEY_PREFIXES.readiness}${instance.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'default'}`,
 };

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findLinkedAccount, loadAccountsFile, LinkedAccount } from '../../bot/accounts';
+import { accountIdOf, sipAddressOf } from '../../src/store';
 
 const PASSWORD = 'File-Pa55word!inline';
 const ENV_PASSWORD = 'Env-Pa55word!from-env';
@@ -85,24 +86,26 @@ describe('accounts file (loadAccountsFile)', () => {
 });
 
 describe('findLinkedAccount', () => {
+  // Ids are normalised where they enter (accountIdOf), so that a lookup compares them as they are.
+  const id = (raw: string) => accountIdOf(raw);
   const accounts: LinkedAccount[] = [
-    { teamsUser: 'alex@contoso.com', sip: 'sip:alex@contoso.com' },
-    { teamsUser: 'bbbbbbbb-2222-4222-8222-0000000be6a2', sip: 'sip:megan@contoso.com' },
+    { teamsUser: id('alex@contoso.com')!, sip: sipAddressOf('sip:alex@contoso.com')! },
+    { teamsUser: id('bbbbbbbb-2222-4222-8222-0000000be6a2')!, sip: sipAddressOf('sip:megan@contoso.com')! },
   ];
 
-  it('finds by UPN, case-insensitively', () => {
-    assert.equal(findLinkedAccount(accounts, 'cccccccc-0000-4000-8000-000000000000', 'Alex@CONTOSO.com')?.sip, 'sip:alex@contoso.com');
-    assert.equal(findLinkedAccount(accounts, undefined, 'ALEX@contoso.com')?.sip, 'sip:alex@contoso.com');
+  it('finds by UPN, whatever its case as Teams gave it', () => {
+    assert.equal(findLinkedAccount(accounts, id('cccccccc-0000-4000-8000-000000000000'), id('Alex@CONTOSO.com'))?.sip, 'sip:alex@contoso.com');
+    assert.equal(findLinkedAccount(accounts, undefined, id(' ALEX@contoso.com '))?.sip, 'sip:alex@contoso.com');
   });
 
-  it('finds by Entra object id, case-insensitively', () => {
-    assert.equal(findLinkedAccount(accounts, 'BBBBBBBB-2222-4222-8222-0000000BE6A2', undefined)?.sip, 'sip:megan@contoso.com');
-    assert.equal(findLinkedAccount(accounts, 'bbbbbbbb-2222-4222-8222-0000000be6a2', 'someone@contoso.com')?.sip, 'sip:megan@contoso.com');
+  it('finds by Entra object id, whatever its case as Teams gave it', () => {
+    assert.equal(findLinkedAccount(accounts, id('BBBBBBBB-2222-4222-8222-0000000BE6A2'), undefined)?.sip, 'sip:megan@contoso.com');
+    assert.equal(findLinkedAccount(accounts, id('bbbbbbbb-2222-4222-8222-0000000be6a2'), id('someone@contoso.com'))?.sip, 'sip:megan@contoso.com');
   });
 
   it('finds nothing for other users or without ids', () => {
-    assert.equal(findLinkedAccount(accounts, 'cccccccc-0000-4000-8000-000000000000', 'nestor@contoso.com'), undefined);
+    assert.equal(findLinkedAccount(accounts, id('cccccccc-0000-4000-8000-000000000000'), id('nestor@contoso.com')), undefined);
     assert.equal(findLinkedAccount(accounts, undefined, undefined), undefined);
-    assert.equal(findLinkedAccount(accounts, '', ''), undefined);
+    assert.equal(findLinkedAccount(accounts, id(''), id('  ')), undefined);
   });
 });

@@ -24,8 +24,7 @@ function record(patch: Partial<InvitationRecord> = {}): InvitationRecord {
 }
 
 describe('bot cards (createBotCards)', () => {
-  const phones = new Map<string, string>();
-  const cards = createBotCards({ authMode: 'password', phoneNumberOf: (id) => phones.get(id) });
+  const cards = createBotCards({ authMode: 'password' });
 
   it('a late Accept refused because the invitation had ended reads "No longer available", not "Failed"', () => {
     // The state machine's answer to such a refusal (records stored as failed + '404' load the same way).
@@ -44,11 +43,10 @@ describe('bot cards (createBotCards)', () => {
     assert.ok(cardHas(card, 'The pool is unavailable.'));
   });
 
-  it('a call can be accepted only when a phone number is configured for the account', () => {
+  it('a call can be accepted only when a phone number is stored for the account', () => {
     const call = record({ kind: 'audioVideo', availableModalities: ['Audio', 'Video'], actions: { acceptWithPhoneAudio: '/phone', decline: '/decline' } });
     assert.deepEqual(executeActions(cards.invitation(call).content).map((a) => a.verb), ['decline']);
-    phones.set(call.accountId, '+14255550100');
-    const card = cards.invitation(call).content;
+    const card = cards.invitation(call, { phoneNumber: '+14255550100' }).content;
     assert.deepEqual(executeActions(card).map((a) => a.verb), ['accept', 'decline']);
     assert.ok(JSON.stringify(card).includes('Answer on my phone'));
   });

@@ -6,10 +6,10 @@ import type { ConversationReference } from 'botbuilder';
 import sinon from 'sinon';
 import { createBotCards, invitationSummary } from '../../bot/bot-cards';
 import { CardNotifier } from '../../bot/card-notifier';
-import { InstallationRepository } from '../../bot/installations';
+import { TeamsInstallations } from '../../bot/installations';
 import { ProactiveSender, SenderOptions } from '../../bot/proactive-sender';
 import { createRepositories, InvitationRecord, InvitationState, InvitationUpsert, MemoryStorage, Repositories } from '../../src/store';
-import { ALEX, BOT, cardHas, cardOf, ConnectorRequest, FakeConnector, localCloudAdapter, MEGAN, RecordingLogger, TeamsUser } from './helpers';
+import { ALEX, idOf, BOT, cardHas, cardOf, ConnectorRequest, FakeConnector, localCloudAdapter, MEGAN, RecordingLogger, TeamsUser } from './helpers';
 
 const START = Date.parse('2025-03-03T09:00:00.000Z');
 
@@ -34,7 +34,7 @@ interface World {
   storage: MemoryStorage;
   connector: FakeConnector;
   repositories: Repositories;
-  installations: InstallationRepository;
+  installations: TeamsInstallations;
   sender: ProactiveSender;
   notifier: CardNotifier;
   log: RecordingLogger;
@@ -76,10 +76,10 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
   function world(options: Partial<SenderOptions> = {}): World {
     const storage = new MemoryStorage();
     const repositories = createRepositories(storage);
-    const installations = new InstallationRepository(storage);
+    const installations = new TeamsInstallations(storage);
     const log = new RecordingLogger();
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 200, random: () => 0.5, ...options }, log);
-    const cards = createBotCards({ authMode: 'password', phoneNumberOf: () => undefined });
+    const cards = createBotCards({ authMode: 'password' });
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     return { storage, connector, repositories, installations, sender, notifier, log };
   }
@@ -93,7 +93,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
   });
 
   async function installed(user: TeamsUser = ALEX): Promise<void> {
-    await w.installations.saveReference(user.aadObjectId, reference(user));
+    await w.installations.saveReference(idOf(user), reference(user));
   }
 
   /** Stores an invitation as the watcher would (record + pending notification); returns the record. */
@@ -142,8 +142,8 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
 
   it("shows times in the user's own time zone (as Teams last reported it), in UTC when unknown", async () => {
     w = world();
-    await w.installations.saveReference(ALEX.aadObjectId, reference(ALEX), { timeZone: 'Asia/Kolkata' });
-    await w.installations.saveReference(MEGAN.aadObjectId, reference(MEGAN));
+    await w.installations.saveReference(idOf(ALEX), reference(ALEX), { timeZone: 'Asia/Kolkata' });
+    await w.installations.saveReference(idOf(MEGAN), reference(MEGAN));
     await invitation('In Alex zone');
     await invitation('In Megan zone', MEGAN);
     await drain();
@@ -242,7 +242,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
       repositories: w.repositories,
       installations: w.installations,
       sender: new ProactiveSender(localCloudAdapter(w.log), { appId: '', minIntervalMs: 200, random: () => 0.5 }, w.log),
-      renderCard: (r, view) => createBotCards({ authMode: 'password', phoneNumberOf: () => undefined }).invitation(r, view),
+      renderCard: (r, view) => createBotCards({ authMode: 'password' }).invitation(r, view),
       summary: invitationSummary,
       log: w.log,
     });
@@ -258,7 +258,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     connector.respondNext('post', { status: 403, body: { error: { code: 'MessageWritesBlocked', message: 'Bot is blocked' } } });
     await drain();
     assert.equal(connector.requests.length, 1, '403 is not retried');
-    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+    assert.equal((await w.installations.get(idOf(ALEX)))?.active, false);
     assert.deepEqual(await w.repositories.notifications.pending(), []);
     assert.ok(w.log.entries.some((e) => e.level === 'warn' && e.message.includes('Teams refused delivery') && e.fields.code === 'MessageWritesBlocked'));
 
@@ -276,10 +276,10 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     connector.respondNext('post', {
       status: 404,
       body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } },
-      meanwhile: async () => void (await w.installations.saveReference(ALEX.aadObjectId, { ...reference(ALEX), conversation: newChat })),
+      meanwhile: async () => void (await w.installations.saveReference(idOf(ALEX), { ...reference(ALEX), conversation: newChat })),
     });
     await drain();
-    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, true, 'the fresh installation is not deactivated');
+    assert.equal((await w.installations.get(idOf(ALEX)))?.active, true, 'the fresh installation is not deactivated');
     assert.equal((await w.repositories.notifications.pending()).length, 1, 'the card is still owed');
     await drain();
     const posted = connector.posts();
@@ -303,7 +303,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     const posted = connector.posts();
     assert.equal(posted.length, 1);
     assert.equal(posted[0].conversationId, 'a:created-1', 'delivered in the new chat');
-    const installation = await w.installations.get(ALEX.aadObjectId);
+    const installation = await w.installations.get(idOf(ALEX));
     assert.equal(installation?.active, true);
     assert.equal(installation?.reference.conversation?.id, 'a:created-1', 'later cards go there too');
     assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, posted[0].id);
@@ -314,7 +314,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     connector.respondNext('post', { status: 404, body: { error: { code: 'ConversationNotFound', message: 'Conversation not found.' } } });
     await drain();
     assert.equal(connector.created.length, 1);
-    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+    assert.equal((await w.installations.get(idOf(ALEX)))?.active, false);
   });
 
   it('404 ConversationNotFound and Teams refuses a new chat (the app is gone): the installation is marked inactive', async () => {
@@ -326,7 +326,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     await drain();
     assert.equal(connector.created.length, 1);
     assert.equal(connector.posts().length, 0);
-    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, false);
+    assert.equal((await w.installations.get(idOf(ALEX)))?.active, false);
     assert.deepEqual(await w.repositories.notifications.pending(), []);
   });
 
@@ -344,7 +344,7 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.notEqual(second, first);
     assert.equal((await w.repositories.invitations.get(record.id))?.teamsActivityId, second);
     assert.ok(cardHas(cardOf(connector.posts()[1].body), 'Accepted'), 'the re-posted card is the current one');
-    assert.equal((await w.installations.get(ALEX.aadObjectId))?.active, true, 'a missing card is not a blocked user');
+    assert.equal((await w.installations.get(idOf(ALEX)))?.active, true, 'a missing card is not a blocked user');
   });
 
   /** Makes the store refuse the writes `refuse(changes)` picks, as a read-only file does. */

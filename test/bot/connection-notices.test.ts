@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import type { ConversationReference } from 'botbuilder';
 import sinon from 'sinon';
 import { ConnectionNotices, ConnectionNoticesOptions } from '../../bot/connection-notices';
-import { InstallationRepository } from '../../bot/installations';
+import { TeamsInstallations } from '../../bot/installations';
 import { ProactiveSender } from '../../bot/proactive-sender';
 import { MemoryStorage } from '../../src/store';
 import type { AccountStatusView } from '../../src/watcher';
-import { ALEX, BOT, FakeConnector, localCloudAdapter, RecordingLogger, TeamsUser } from './helpers';
+import { ALEX, idOf, BOT, FakeConnector, localCloudAdapter, RecordingLogger, TeamsUser } from './helpers';
 
 class StatusStream {
   private listeners: Array<(s: AccountStatusView) => void> = [];
@@ -27,7 +27,7 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
   let connector: FakeConnector;
   let clock: sinon.SinonFakeTimers;
   let storage: MemoryStorage;
-  let installations: InstallationRepository;
+  let installations: TeamsInstallations;
   let stream: StatusStream;
   let log: RecordingLogger;
 
@@ -40,7 +40,7 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
     connector.reset();
     clock = sinon.useFakeTimers({ now: Date.parse('2025-03-03T09:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     storage = new MemoryStorage();
-    installations = new InstallationRepository(storage);
+    installations = new TeamsInstallations(storage);
     stream = new StatusStream();
     log = new RecordingLogger();
     const reference: Partial<ConversationReference> = {
@@ -50,7 +50,7 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
       bot: BOT,
       user: { id: ALEX.id, name: ALEX.name, aadObjectId: ALEX.aadObjectId },
     };
-    await installations.saveReference(ALEX.aadObjectId, reference);
+    await installations.saveReference(idOf(ALEX), reference);
   });
   afterEach(() => clock.restore());
 
@@ -73,14 +73,14 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
     assert.equal(said().length, 1);
     assert.match(said()[0], /can no longer sign in to Skype for Business as sip:alexw@example\.com/);
     assert.match(said()[0], /password/);
-    assert.equal((await installations.get(ALEX.aadObjectId))?.connectionNotice, 'authFailed');
+    assert.equal((await installations.get(idOf(ALEX)))?.connectionNotice, 'authFailed');
 
     stream.emit('connected');
     stream.emit('connected');
     await n.idle();
     assert.equal(said().length, 2);
     assert.match(said()[1], /Connected to Skype for Business again/);
-    assert.equal((await installations.get(ALEX.aadObjectId))?.connectionNotice, undefined);
+    assert.equal((await installations.get(idOf(ALEX)))?.connectionNotice, undefined);
     await n.stop();
   });
 
@@ -147,17 +147,17 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
   });
 
   it('nothing for a user who disconnected or removed the bot; stop() cancels a pending wait', async () => {
-    await installations.update(ALEX.aadObjectId, { paused: true });
+    await installations.update(idOf(ALEX), { paused: true });
     const n = notices({ unreachableAfterMs: 60_000 });
     stream.emit('authFailed');
     await n.idle();
-    await installations.update(ALEX.aadObjectId, { paused: false, active: false });
+    await installations.update(idOf(ALEX), { paused: false, active: false });
     stream.emit('reconnecting');
     clock.tick(60_000);
     await n.idle();
     assert.deepEqual(said(), []);
 
-    await installations.update(ALEX.aadObjectId, { active: true });
+    await installations.update(idOf(ALEX), { active: true });
     stream.emit('connected');
     stream.emit('reconnecting');
     await n.stop();
@@ -172,7 +172,7 @@ describe('ConnectionNotices: telling the user when their Skype connection is dow
     stream.emit('authFailed');
     await n.idle();
     assert.ok(log.has('warn', 'could not tell the user about their Skype connection'));
-    assert.equal((await installations.get(ALEX.aadObjectId))?.connectionNotice, undefined, 'not marked as told');
+    assert.equal((await installations.get(idOf(ALEX)))?.connectionNotice, undefined, 'not marked as told');
     stream.emit('authFailed');
     await n.idle();
     assert.equal(said().length, 1);

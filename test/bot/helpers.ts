@@ -11,7 +11,7 @@ import { Activity, ActivityTypes, ConversationAccount, ConversationReference, Re
 import type { Logger } from '../../src/logger';
 import { demoUsers, UcwaSimulator } from '../../src/simulator';
 import type { SimulatorOptions } from '../../src/simulator/options';
-import { createRepositories, HealthReportingStorage, InvitationRecord, MemoryStorage, Repositories, StoreHealth } from '../../src/store';
+import { type AccountId, accountIdOf, createRepositories, HealthReportingStorage, InvitationRecord, MemoryStorage, Repositories, sipAddressOf, StoreHealth } from '../../src/store';
 import { NodeHttpTransport } from '../../src/ucwa/http';
 import { WatcherSupervisor } from '../../src/watcher';
 import { AccountDirectory } from '../../bot/account-directory';
@@ -20,7 +20,7 @@ import { createAdapter } from '../../bot/adapter';
 import { createBotCards, invitationSummary } from '../../bot/bot-cards';
 import { CardNotifier } from '../../bot/card-notifier';
 import { loadConfig } from '../../bot/config';
-import { InstallationRepository } from '../../bot/installations';
+import { TeamsInstallations } from '../../bot/installations';
 import { BotServices, DemoHooks, InvitationBot } from '../../bot/invitation-bot';
 import { ProactiveSender } from '../../bot/proactive-sender';
 import { WatchManager } from '../../bot/watch-manager';
@@ -429,12 +429,19 @@ export const ALEX: TeamsUser = { id: '29:alex-mri', aadObjectId: 'aaaaaaaa-1111-
 /** Another user of the tenant; not linked. */
 export const MEGAN: TeamsUser = { id: '29:megan-mri', aadObjectId: 'bbbbbbbb-2222-4222-8222-0000000be6a2', name: 'Megan Bowen' };
 
+/** A Teams user's AccountId, as the bot derives it from their activities. */
+export function idOf(user: TeamsUser): AccountId {
+  return accountIdOf(user.aadObjectId)!;
+}
+
 export interface HarnessOptions {
   demo?: DemoHooks;
   invokeBudgetMs?: number;
   simulator?: Partial<Omit<SimulatorOptions, 'users'>>;
   /** Every write of the bot goes through HealthReportingStorage and reports here (as in bot/index.ts). */
   storeHealth?: StoreHealth;
+  /** More of Alex's line in the accounts file (e.g. a phone number). */
+  account?: Partial<LinkedAccount>;
 }
 
 export class BotHarness {
@@ -445,7 +452,7 @@ export class BotHarness {
     readonly connector: FakeConnector,
     readonly storage: MemoryStorage,
     readonly repositories: Repositories,
-    readonly installations: InstallationRepository,
+    readonly installations: TeamsInstallations,
     readonly supervisor: WatcherSupervisor,
     readonly watches: WatchManager,
     readonly notifier: CardNotifier,
@@ -464,12 +471,12 @@ export class BotHarness {
     const storage = new MemoryStorage();
     const reporting = options.storeHealth ? new HealthReportingStorage(storage, options.storeHealth) : storage;
     const repositories = createRepositories(reporting);
-    const installations = new InstallationRepository(reporting);
+    const installations = new TeamsInstallations(reporting);
     const transport = new NodeHttpTransport();
-    const accounts: LinkedAccount[] = [{ teamsUser: ALEX.aadObjectId, sip: 'sip:alexw@example.com', username: 'alexw@example.com', password: 'demo' }];
+    const accounts: LinkedAccount[] = [{ teamsUser: idOf(ALEX), sip: sipAddressOf('sip:alexw@example.com')!, username: 'alexw@example.com', password: 'demo', ...options.account }];
     const directory = new AccountDirectory({ accounts, discovery: { discoveryUrl: sim.discoveryUrl }, auth: 'password', transport });
     const supervisor = new WatcherSupervisor({ transport, repositories, logger: log.child({ layer: 'watcher' }) });
-    const cards = createBotCards({ authMode: 'password', phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
+    const cards = createBotCards({ authMode: 'password' });
     const sender = new ProactiveSender(localCloudAdapter(log), { appId: '', minIntervalMs: 0 }, log);
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     repositories.notifications.onQueued(() => void notifier.kick());
@@ -562,6 +569,6 @@ export class BotHarness {
   }
 
   conversationReference(user: TeamsUser): Promise<Partial<ConversationReference> | undefined> {
-    return this.installations.get(user.aadObjectId).then((i) => i?.reference);
+    return this.installations.get(idOf(user)).then((i) => i?.reference);
   }
 }

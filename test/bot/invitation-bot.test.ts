@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Activity, ConversationAccount } from 'botbuilder';
 import type { DemoHooks } from '../../bot/invitation-bot';
-import { ALEX, BotHarness, cardHas, cardOf, cardTexts, MEGAN, TENANT, untilWatcher } from './helpers';
+import { ALEX, idOf, BotHarness, cardHas, cardOf, cardTexts, MEGAN, TENANT, untilWatcher } from './helpers';
 
 const GROUP_CHAT = { id: '19:group-chat@thread.v2', conversationType: 'groupChat', tenantId: TENANT, isGroup: true } as ConversationAccount;
 
@@ -32,7 +32,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       assert.ok(cardHas(card, 'Your account is linked'));
       assert.ok(cardHas(card, 'alexw@example.com'));
 
-      const installation = await h.installations.get(ALEX.aadObjectId);
+      const installation = await h.installations.get(idOf(ALEX));
       assert.ok(installation);
       assert.equal(installation.active, true);
       assert.equal(installation.paused, false);
@@ -47,7 +47,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
     it('a group-chat message does not move the user\'s delivery address out of the personal chat', async () => {
       const reply = only(await h.say(ALEX, '<at>Skype invitations</at> help', GROUP_CHAT));
       assert.ok(isHelpCard(reply), 'the @mention is stripped and the command understood');
-      const installation = await h.installations.get(ALEX.aadObjectId);
+      const installation = await h.installations.get(idOf(ALEX));
       assert.equal(installation?.reference.conversation?.id, h.personalChat(ALEX).id, 'cards still go to the personal chat');
     });
 
@@ -59,14 +59,14 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
 
     it('removing the bot from a group chat leaves the personal installation alone', async () => {
       await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove', conversation: GROUP_CHAT }));
-      const installation = await h.installations.get(ALEX.aadObjectId);
+      const installation = await h.installations.get(idOf(ALEX));
       assert.equal(installation?.active, true);
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
     });
 
     it('an app upgrade (remove-upgrade) neither deactivates the installation nor stops watching', async () => {
       await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove-upgrade' }));
-      assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, true);
+      assert.equal((await h.installations.get(idOf(ALEX)))?.active, true);
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
     });
 
@@ -74,7 +74,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       const upgradedChat = { ...h.personalChat(ALEX), id: `${h.personalChat(ALEX).id}-after-upgrade` };
       const replies = await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'add-upgrade', conversation: upgradedChat, localTimezone: 'Europe/Berlin' }));
       assert.deepEqual(replies.filter((a) => a.type === 'message'), [], 'nothing said');
-      const installation = await h.installations.get(ALEX.aadObjectId);
+      const installation = await h.installations.get(idOf(ALEX));
       assert.equal(installation?.reference.conversation?.id, upgradedChat.id);
       assert.equal(installation?.timeZone, 'Europe/Berlin');
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId), 'still watching');
@@ -83,12 +83,12 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
 
     it('remove deactivates the installation and stops the watcher; install again re-activates', async () => {
       await h.adapter.turn(h.activity(ALEX, { type: 'installationUpdate', action: 'remove' }));
-      assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, false);
+      assert.equal((await h.installations.get(idOf(ALEX)))?.active, false);
       assert.equal(h.supervisor.isWatching(ALEX.aadObjectId), false);
       assert.ok(h.log.has('info', 'bot removed'));
 
       await h.installAndConnect(ALEX);
-      assert.equal((await h.installations.get(ALEX.aadObjectId))?.active, true);
+      assert.equal((await h.installations.get(idOf(ALEX)))?.active, true);
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId));
     });
 
@@ -96,7 +96,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       const card = cardOf(only(await h.install(MEGAN)));
       assert.ok(cardHas(card, 'not linked'), cardTexts(card).join(' | '));
       assert.equal(h.supervisor.isWatching(MEGAN.aadObjectId), false);
-      assert.equal((await h.installations.get(MEGAN.aadObjectId))?.active, true);
+      assert.equal((await h.installations.get(idOf(MEGAN)))?.active, true);
     });
   });
 
@@ -149,7 +149,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       assert.match(reply.text ?? '', /^Disconnected/);
       assert.equal(h.supervisor.isWatching(ALEX.aadObjectId), false);
       assert.equal(await h.repositories.accounts.get(ALEX.aadObjectId), undefined, 'the session is forgotten');
-      assert.equal((await h.installations.get(ALEX.aadObjectId))?.paused, true);
+      assert.equal((await h.installations.get(idOf(ALEX)))?.paused, true);
 
       // Any other message must not quietly start watching again.
       await h.say(ALEX, 'help');
@@ -162,7 +162,7 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
       const reply = only(await h.say(ALEX, 'connect'));
       assert.match(reply.text ?? '', /^Connected/);
       assert.ok(h.supervisor.isWatching(ALEX.aadObjectId));
-      assert.equal((await h.installations.get(ALEX.aadObjectId))?.paused, false);
+      assert.equal((await h.installations.get(idOf(ALEX)))?.paused, false);
       await untilWatcher(h.supervisor, 'the watcher to connect', () => (h.supervisor.status(ALEX.aadObjectId)?.state === 'connected' ? true : undefined));
     });
 

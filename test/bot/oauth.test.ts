@@ -14,7 +14,7 @@ import { createAdapter } from '../../bot/adapter';
 import { createBotCards, invitationSummary } from '../../bot/bot-cards';
 import { CardNotifier } from '../../bot/card-notifier';
 import { loadConfig, OAuthResourceMode } from '../../bot/config';
-import { InstallationRepository } from '../../bot/installations';
+import { TeamsInstallations } from '../../bot/installations';
 import { InvitationBot } from '../../bot/invitation-bot';
 import { ProactiveSender } from '../../bot/proactive-sender';
 import { createBotServer } from '../../bot/server';
@@ -23,7 +23,7 @@ import { SignedInAccounts } from '../../bot/signed-in-accounts';
 import { UserTokens } from '../../bot/user-tokens';
 import { WatchManager } from '../../bot/watch-manager';
 import { FakeTokenService } from '../support/fake-token-service';
-import { ALEX, BOT, cardHas, cardOf, ConnectorRequest, FakeConnector, poll, RecordingLogger, SimAdmin, TENANT, untilWatcher } from './helpers';
+import { ALEX, idOf, BOT, cardHas, cardOf, ConnectorRequest, FakeConnector, poll, RecordingLogger, SimAdmin, TENANT, untilWatcher } from './helpers';
 
 const SECRET = 'sim-trusts-this-hs256-secret';
 const CONNECTION = 'sfb-sign-in';
@@ -41,7 +41,7 @@ class OAuthHarness {
     readonly tokens: FakeTokenService,
     readonly server: http.Server,
     readonly supervisor: WatcherSupervisor,
-    readonly installations: InstallationRepository,
+    readonly installations: TeamsInstallations,
     readonly notifier: CardNotifier,
     readonly log: RecordingLogger,
     private readonly transport: NodeHttpTransport,
@@ -58,13 +58,13 @@ class OAuthHarness {
     const log = new RecordingLogger();
     const storage = new MemoryStorage();
     const repositories = createRepositories(storage);
-    const installations = new InstallationRepository(storage);
+    const installations = new TeamsInstallations(storage);
     const transport = new NodeHttpTransport();
     const adapter = createAdapter(config, {}, log);
     const userTokens = new UserTokens(adapter, { appId: '', connection: CONNECTION, resource: config.oauthResource });
     // A short sign-in backoff: several retries happen while a test watches for the single prompt.
     const supervisor = new WatcherSupervisor({ transport, repositories, logger: log.child({ layer: 'watcher' }), timing: { authBackoff: { baseMs: 40, maxMs: 80 } } });
-    const cards = createBotCards({ authMode: 'oauth', phoneNumberOf: () => undefined });
+    const cards = createBotCards({ authMode: 'oauth' });
     const sender = new ProactiveSender(adapter, { appId: '', minIntervalMs: 0 }, log);
     const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
     repositories.notifications.onQueued(() => void notifier.kick());
@@ -165,7 +165,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     assert.ok(cardHas(welcome, 'not linked'), 'not linked yet');
     assert.ok(JSON.stringify(welcome).includes('"verb":"connect"'), 'the Sign in button');
     assert.equal(h.supervisor.isWatching(ALEX.aadObjectId), false);
-    assert.equal((await h.installations.get(ALEX.aadObjectId))?.upn, 'alexw@example.com', 'the UPN from TeamsInfo.getMember');
+    assert.equal((await h.installations.get(idOf(ALEX)))?.upn, 'alexw@example.com', 'the UPN from TeamsInfo.getMember');
   });
 
   it('connect (and the Sign in button) answers with an OAuth card carrying the token service\'s sign-in link', async () => {
@@ -194,7 +194,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     assert.equal(res.status, 404);
     assert.ok(texts(h.posted(before)).some((t) => /did not complete/.test(t)));
     assert.equal(h.supervisor.isWatching(ALEX.aadObjectId), false);
-    assert.notEqual((await h.installations.get(ALEX.aadObjectId))?.signedIn, true);
+    assert.notEqual((await h.installations.get(idOf(ALEX)))?.signedIn, true);
   });
 
   it('signin/verifyState with the magic code: signed in, watching starts with JWTs per pool origin, an invitation becomes a card', async () => {
@@ -203,7 +203,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     const res = await h.verifyState(code);
     assert.equal(res.status, 200);
     assert.ok(texts(h.posted(before)).some((t) => t.startsWith('Signed in: I am watching your Skype for Business account alexw@example.com')), JSON.stringify(texts(h.posted(before))));
-    assert.equal((await h.installations.get(ALEX.aadObjectId))?.signedIn, true);
+    assert.equal((await h.installations.get(idOf(ALEX)))?.signedIn, true);
     assert.ok(h.tokens.callsTo('/api/usertoken/GetToken').some((c) => c.query.code === code && c.status === 200), 'the code was redeemed');
     await h.waitForState('connected');
     await h.parked();
@@ -235,7 +235,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     assert.equal((prompts[0].body.attachments![0].content as { text: string }).text, SIGN_IN_AGAIN_TEXT);
     assert.equal(prompts[0].conversationId, `a:personal-${ALEX.aadObjectId}`);
     assert.ok(h.log.has('info', 'asked the user to sign in again'));
-    assert.equal((await h.installations.get(ALEX.aadObjectId))?.signInPrompted, true, 'the prompt is remembered');
+    assert.equal((await h.installations.get(idOf(ALEX)))?.signInPrompted, true, 'the prompt is remembered');
 
     // A restarted process during the same failure: a fresh prompter, and the watcher starting over (connecting, then
     // authFailed again). No second card.
@@ -253,7 +253,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     const res = await h.verifyState(h.tokens.completeSignIn(ALEX.id));
     assert.equal(res.status, 200);
     await h.waitForState('connected');
-    await poll('the prompt mark to be cleared', async () => ((await h.installations.get(ALEX.aadObjectId))?.signInPrompted ? undefined : true), 100, 20);
+    await poll('the prompt mark to be cleared', async () => ((await h.installations.get(idOf(ALEX)))?.signInPrompted ? undefined : true), 100, 20);
   });
 
   it('a token the pool refuses also ends in authFailed with one prompt', async () => {
@@ -279,7 +279,7 @@ describe('UCWA_AUTH=oauth: per-user sign-in from the chat (token service per poo
     assert.deepEqual([signOut.query.userId, signOut.query.connectionName, signOut.query.channelId], [ALEX.id, CONNECTION, 'msteams']);
     assert.equal(h.tokens.isSignedIn(ALEX.id), false);
     assert.equal(h.supervisor.isWatching(ALEX.aadObjectId), false);
-    const installation = await h.installations.get(ALEX.aadObjectId);
+    const installation = await h.installations.get(idOf(ALEX));
     assert.equal(installation?.signedIn, false);
     assert.ok(texts(h.posted(before)).some((t) => t.startsWith('Signed out')));
     // Help now says the account is not linked and offers the sign-in again.

@@ -66,9 +66,10 @@ describe('help card', () => {
         const card = renderHelpCard({ authMode, demo });
         assertParsesCleanly(card);
         const text = visibleText(card);
-        const listed = [...text.matchAll(/^(\w+): /gm)].map((m) => m[1]);
+        const listed = [...text.matchAll(/^(\w+(?: <\w+>)?): /gm)].map((m) => m[1]);
         assert.deepEqual(listed, commandList({ authMode, demo }).map((c) => c.name));
-        assert.deepEqual(listed, demo ? ['help', 'status', 'connect', 'disconnect', 'demo'] : ['help', 'status', 'connect', 'disconnect']);
+        const always = ['help', 'status', 'connect', 'disconnect', 'phone <number>'];
+        assert.deepEqual(listed, demo ? [...always, 'demo'] : always);
         const verbs = actionsOf(card).map((a) => (a.data as JsonObject).verb);
         const expected = ['status', ...(authMode === 'oauth' ? ['connect'] : []), ...(demo ? ['demo'] : [])];
         assert.deepEqual(verbs, expected);

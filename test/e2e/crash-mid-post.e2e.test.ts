@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InstallationRepository } from '../../bot/installations';
-import { SqliteStorage } from '../../src/store';
+import { TeamsInstallations } from '../../bot/installations';
+import { accountIdOf, SqliteStorage } from '../../src/store';
 import { UcwaSimulator, demoUsers } from '../../src/simulator';
 import { cardHas, cardOf, ConnectorRequest, executeActions, FakeConnector } from '../bot/helpers';
 import { eventually, freePort } from '../support/ports';
@@ -40,13 +40,13 @@ describe('end to end: kill -9 while a card POST is held, three times', function 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bot-crash-post-'));
     const dbFile = path.join(dir, 'bot.db');
     const seed = new SqliteStorage(dbFile);
-    await new InstallationRepository(seed).saveReference(ALEX_AAD, {
+    await new TeamsInstallations(seed).saveReference(accountIdOf(ALEX_AAD)!, {
       channelId: 'msteams',
       serviceUrl: connector.url,
       conversation: { id: CONVERSATION, conversationType: 'personal', isGroup: false, name: '', tenantId: TENANT },
       bot: { id: '28:bot', name: 'Skype invitations' },
       user: { id: ALEX_MRI, name: 'Alex Wilber', aadObjectId: ALEX_AAD },
-    }, { upn: ALEX });
+    }, { upn: accountIdOf(ALEX) });
     await seed.close();
     const accountsFile = path.join(dir, 'accounts.json');
     writeFileSync(accountsFile, JSON.stringify([{ teamsUser: ALEX, sip: `sip:${ALEX}`, username: ALEX, passwordEnv: 'ALEX_SFB_PASSWORD' }]));

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InstallationRepository } from '../../bot/installations';
-import { SqliteStorage } from '../../src/store';
+import { TeamsInstallations } from '../../bot/installations';
+import { accountIdOf, SqliteStorage } from '../../src/store';
 import { UcwaSimulator, demoUsers } from '../../src/simulator';
 import { FakeConnector } from '../bot/helpers';
 import { eventually, freePort } from '../support/ports';
@@ -48,13 +48,13 @@ describe('end to end: the bot process on a store that refuses writes', function 
     dbFile = path.join(dir, 'bot.db');
     // Alex installed the bot before the file became read-only: at start the bot watches the account.
     const seed = new SqliteStorage(dbFile);
-    await new InstallationRepository(seed).saveReference(ALEX_AAD, {
+    await new TeamsInstallations(seed).saveReference(accountIdOf(ALEX_AAD)!, {
       channelId: 'msteams',
       serviceUrl: connector.url,
       conversation: { id: `a:personal-${ALEX_AAD}`, conversationType: 'personal', isGroup: false, name: '' },
       bot: { id: '28:bot', name: 'Skype invitations' },
       user: { id: '29:alex-mri', name: 'Alex Wilber', aadObjectId: ALEX_AAD },
-    }, { upn: ALEX });
+    }, { upn: accountIdOf(ALEX) });
     await seed.close();
     chmodSync(dbFile, 0o444);
     const accountsFile = path.join(dir, 'accounts.json');
