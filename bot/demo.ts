@@ -12,6 +12,8 @@ interface DemoInvitation {
   importance: 'Normal' | 'Urgent' | 'Emergency';
   message?: string;
   lobby?: boolean;
+  /** The simulated organizer admits the user from the lobby this many seconds after Accept. */
+  admitAfterSeconds?: number;
   answerWindowSeconds: number;
 }
 
@@ -25,6 +27,8 @@ const SCRIPT: DemoInvitation[] = [
     importance: 'Urgent',
     message: 'We are starting the budget review, can you join? We need your numbers for slide 4.',
     lobby: true,
+    // A newcomer sees the lobby, then "Joined", without driving the simulator's admin API.
+    admitAfterSeconds: 5,
     answerWindowSeconds: 600,
   },
   {
