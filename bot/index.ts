@@ -7,7 +7,7 @@ import { createRepositories, HealthReportingStorage, openStorage, StorageConfigE
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
 import { AccountDirectory } from './account-directory';
-import { loadAccountsFile } from './accounts';
+import { demoAccountsFileNotice, loadAccountsFile } from './accounts';
 import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
@@ -61,6 +61,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     }
     directory = new AccountDirectory({ accounts, discovery: config.discovery, auth: config.auth === 'azure' ? 'azure' : 'password', transport, credential });
   } else {
+    const notice = demoAccountsFileNotice(config.accountsFile, env);
+    if (notice) log.warn(notice);
     demo = await DemoEnvironment.start(config.demo?.simulatorPort ?? 0);
     directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
   }
