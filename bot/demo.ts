@@ -61,8 +61,10 @@ export class DemoEnvironment implements DemoHooks {
     return demoUsers().map((u) => ({ teamsUser: u.upn, sip: u.sip, username: u.upn, password: DEMO_PASSWORD, phoneNumber: '+1 425 555 0100' }));
   }
 
-  async sendDemoInvitations(_aadObjectId: string, upn: string | undefined): Promise<number> {
+  async sendDemoInvitations(_aadObjectId: string, upn: string | undefined, announce: (count: number) => Promise<void>): Promise<number> {
     const to = upn ?? 'alexw@example.com';
+    if (!(await this.accountAvailable(to))) return 0;
+    await announce(SCRIPT.length);
     let sent = 0;
     for (const inv of SCRIPT) {
       const res = await fetch(`${this.simulator.origin}/_sim/invitations`, {
@@ -74,6 +76,13 @@ export class DemoEnvironment implements DemoHooks {
       if (res.status === 201 && (body.deliveredTo?.length ?? 0) > 0) sent++;
     }
     return sent;
+  }
+
+  /** Whether the watcher's application for this user is ready to receive invitations. */
+  private async accountAvailable(upn: string): Promise<boolean> {
+    const res = await fetch(`${this.simulator.origin}/_sim/applications?user=${encodeURIComponent(upn)}`);
+    const apps = (await res.json()) as Array<{ madeAvailable?: boolean }>;
+    return apps.some((a) => a.madeAvailable === true);
   }
 
   stop(): Promise<void> {

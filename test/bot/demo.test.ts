@@ -15,6 +15,13 @@ describe('the local demo', () => {
     demo = undefined;
   });
 
+  it('sends nothing and announces nothing while the user\'s demo account is not connected', async () => {
+    demo = await DemoEnvironment.start(0);
+    const announced: number[] = [];
+    assert.equal(await demo.sendDemoInvitations('aad-alex', 'alexw@example.com', async (n) => void announced.push(n)), 0);
+    assert.deepEqual(announced, []);
+  });
+
   it('admits the user from the meeting lobby a few seconds after Accept', async () => {
     clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout'] });
     demo = await DemoEnvironment.start(0);
@@ -22,7 +29,9 @@ describe('the local demo', () => {
     const app = await session.createApplication();
     await app.makeMeAvailable(['Messaging', 'Audio']);
     const reader = app.events();
-    assert.equal(await demo.sendDemoInvitations('aad-alex', 'alexw@example.com'), 3);
+    const announced: number[] = [];
+    assert.equal(await demo.sendDemoInvitations('aad-alex', 'alexw@example.com', async (n) => void announced.push(n)), 3);
+    assert.deepEqual(announced, [3]);
 
     const isMeeting = (e: Ev) => e.link.rel === 'onlineMeetingInvitation';
     await reader.until((all) => all.some((e) => isMeeting(e) && e.type === 'started'));
