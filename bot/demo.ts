@@ -43,7 +43,8 @@ const SCRIPT: DemoInvitation[] = [
     kind: 'audioVideo',
     from: { name: 'Pradeep Gupta (Fabrikam)', uri: 'sip:pradeepg@fabrikam.example', sourceNetwork: 'Federated' },
     subject: 'Delivery schedule',
-    importance: 'Normal',
+    // Importance is marked on every kind of card; the demo shows it on a call too.
+    importance: 'Urgent',
     answerWindowSeconds: 600,
   },
 ];
