@@ -214,6 +214,18 @@ describe('invitation card', () => {
       assert.match(visibleText(card), /Conference: sip:bob@contoso\.com;gruu;opaque=app:conf:focus:id:ABC123/);
     });
 
+    it('keeps the conference address, which tells a person little, behind a toggle, wrapped rather than clipped', () => {
+      const card = render();
+      const address = objectsOf(card.body).find((o) => o.id === 'conferenceAddress');
+      assert.ok(address);
+      assert.equal(address.isVisible, false, 'hidden until asked for');
+      assert.equal(address.wrap, true);
+      const toggle = objectsOf(card.body).find((o) => o.id === 'conferenceToggle');
+      assert.deepEqual((toggle?.actions as JsonObject[])[0], { type: 'Action.ToggleVisibility', title: 'Conference address', targetElements: ['conferenceAddress'] });
+      assert.ok(!JSON.stringify(objectsOf(card.body).find((o) => o.id === 'details')).includes('Conference'), 'not among the facts');
+      assertParsesCleanly(card);
+    });
+
     it('refuses http, other schemes, user info, and junk', () => {
       for (const uri of [
         'http://meet.contoso.com/bob/ABC',
