@@ -64,3 +64,19 @@ export function loadAccountsFile(path: string, env: NodeJS.ProcessEnv, mode: 'pa
 export function findLinkedAccount(accounts: readonly LinkedAccount[], aadObjectId: AccountId | undefined, upn: AccountId | undefined): LinkedAccount | undefined {
   return accounts.find((a) => a.teamsUser === aadObjectId || a.teamsUser === upn);
 }
+
+/**
+ * The local demo signs in its own simulated users, so an accounts file is not used there. Says so in one line (and,
+ * for a file that is missing or invalid, why it could not have been used), so that nobody believes it was read.
+ */
+export function demoAccountsFileNotice(path: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (!path) return undefined;
+  const unused = 'the local demo does not use it (set UCWA_DISCOVERY_URL or UCWA_DOMAIN to watch real accounts)';
+  try {
+    loadAccountsFile(path, env, 'password');
+  } catch (err) {
+    if (err instanceof ConfigError) return `${err.message}; ${unused}`;
+    throw err;
+  }
+  return `${VAR}: ${path} is ignored: ${unused}`;
+}

@@ -54,7 +54,8 @@ export interface DemoConfig {
   simulatorPort: number;
   /** Whether to start Microsoft 365 Agents Playground (DEMO_PLAYGROUND=off leaves it to you). */
   playground: boolean;
-  playgroundPort: number;
+  /** Agents Playground's port; 0 = any free port; unset = the default, or any free port when that one is taken. */
+  playgroundPort?: number;
 }
 
 export class ConfigError extends Error {
@@ -145,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
     demo = {
       simulatorPort: portValue(env, 'DEMO_SIMULATOR_PORT', 0, true),
       playground: playgroundRaw === 'on',
-      playgroundPort: portValue(env, 'DEMO_PLAYGROUND_PORT', 56150, false),
+      playgroundPort: value(env, 'DEMO_PLAYGROUND_PORT') === undefined ? undefined : portValue(env, 'DEMO_PLAYGROUND_PORT', 0, true),
     };
   }
 

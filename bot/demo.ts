@@ -13,6 +13,8 @@ interface DemoInvitation {
   importance: 'Normal' | 'Urgent' | 'Emergency';
   message?: string;
   lobby?: boolean;
+  /** The simulated organizer admits the user from the lobby this many seconds after Accept. */
+  admitAfterSeconds?: number;
   answerWindowSeconds: number;
 }
 
@@ -26,6 +28,8 @@ const SCRIPT: DemoInvitation[] = [
     importance: 'Urgent',
     message: 'We are starting the budget review, can you join? We need your numbers for slide 4.',
     lobby: true,
+    // A newcomer sees the lobby, then "Joined", without driving the simulator's admin API.
+    admitAfterSeconds: 5,
     answerWindowSeconds: 600,
   },
   {
@@ -40,7 +44,8 @@ const SCRIPT: DemoInvitation[] = [
     kind: 'audioVideo',
     from: { name: 'Pradeep Gupta (Fabrikam)', uri: 'sip:pradeepg@fabrikam.example', sourceNetwork: 'Federated' },
     subject: 'Delivery schedule',
-    importance: 'Normal',
+    // Importance is marked on every kind of card; the demo shows it on a call too.
+    importance: 'Urgent',
     answerWindowSeconds: 600,
   },
 ];
@@ -62,8 +67,10 @@ export class DemoEnvironment implements DemoHooks {
     });
   }
 
-  async sendDemoInvitations(_aadObjectId: AccountId, upn: string | undefined): Promise<number> {
+  async sendDemoInvitations(_aadObjectId: AccountId, upn: string | undefined, announce: (count: number) => Promise<void>): Promise<number> {
     const to = upn ?? 'alexw@example.com';
+    if (!(await this.accountAvailable(to))) return 0;
+    await announce(SCRIPT.length);
     let sent = 0;
     for (const inv of SCRIPT) {
       const res = await fetch(`${this.simulator.origin}/_sim/invitations`, {
@@ -75,6 +82,13 @@ export class DemoEnvironment implements DemoHooks {
       if (res.status === 201 && (body.deliveredTo?.length ?? 0) > 0) sent++;
     }
     return sent;
+  }
+
+  /** Whether the watcher's application for this user is ready to receive invitations. */
+  private async accountAvailable(upn: string): Promise<boolean> {
+    const res = await fetch(`${this.simulator.origin}/_sim/applications?user=${encodeURIComponent(upn)}`);
+    const apps = (await res.json()) as Array<{ madeAvailable?: boolean }>;
+    return apps.some((a) => a.madeAvailable === true);
   }
 
   stop(): Promise<void> {

@@ -7,7 +7,7 @@ import { createRepositories, HealthReportingStorage, openStorage, StorageConfigE
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
 import { AccountDirectory } from './account-directory';
-import { loadAccountsFile } from './accounts';
+import { demoAccountsFileNotice, loadAccountsFile } from './accounts';
 import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
@@ -18,7 +18,7 @@ import { routeLibraryConsole } from './http/library-console';
 import { RejectionLog } from './http/rejection-log';
 import { TeamsInstallations } from './installations';
 import { InvitationBot } from './invitation-bot';
-import { PlaygroundProcess, portInUse, startPlayground } from './playground';
+import { choosePlaygroundPort, PlaygroundProcess, startPlayground } from './playground';
 import { ProactiveSender } from './proactive-sender';
 import { BotReadiness } from './readiness';
 import { createBotServer } from './server';
@@ -33,8 +33,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   // From here on every line on stderr is one JSON object, library output included (rate-limited like refusals).
   const rejections = new RejectionLog(log);
   routeLibraryConsole(rejections);
-  if (config.demo?.playground && (await portInUse(config.demo.playgroundPort))) {
-    throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one (or DEMO_PLAYGROUND=off)`);
+  const playgroundPort = config.demo?.playground ? await choosePlaygroundPort(config.demo.playgroundPort) : undefined;
+  if (config.demo?.playground && playgroundPort === undefined) {
+    throw new ConfigError('DEMO_PLAYGROUND_PORT', `port ${config.demo.playgroundPort} is in use; choose a free one, 0 for any (or DEMO_PLAYGROUND=off)`);
   }
   // Every write reports to storeHealth: readiness, the status command and the log say when the store refuses them.
   const storeHealth = new StoreHealth({ log });
@@ -60,6 +61,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     }
     directory = new AccountDirectory({ accounts, discovery: config.discovery, auth: config.auth === 'azure' ? 'azure' : 'password', transport, credential });
   } else {
+    const notice = demoAccountsFileNotice(config.accountsFile, env);
+    if (notice) log.warn(notice);
     demo = await DemoEnvironment.start(config.demo?.simulatorPort ?? 0);
     directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
   }
@@ -93,8 +96,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   log.info('watching linked accounts', { accounts: watching });
 
   let playground: PlaygroundProcess | undefined;
-  if (demo && config.demo?.playground) {
-    playground = startPlayground(config.port, config.demo.playgroundPort);
+  if (demo && playgroundPort !== undefined) {
+    playground = startPlayground(config.port, playgroundPort);
     if (playground) {
       await playground.ready();
       console.log(`\nDemo running. Open ${playground.url} to chat with the bot as Alex Wilber.\nSay "demo" (or press the button on the welcome card) to receive Skype invitations. Ctrl-C stops everything.\n`);

@@ -66,7 +66,11 @@ export interface BotCards {
 
 /** The local demo's extra command (absent outside demo mode). */
 export interface DemoHooks {
-  sendDemoInvitations(aadObjectId: AccountId, upn: string | undefined): Promise<number>;
+  /**
+   * Sends the demo invitations when the user's demo account is connected (else 0, nothing sent). `announce` runs
+   * first and is awaited, so the chat says what is coming before the first card can arrive.
+   */
+  sendDemoInvitations(aadObjectId: AccountId, upn: string | undefined, announce: (count: number) => Promise<void>): Promise<number>;
 }
 
 export interface BotServices {
@@ -342,9 +346,12 @@ export class InvitationBot extends TeamsActivityHandler {
     const aad = senderOf(context);
     if (!aad) return;
     const installation = await this.services.installations.get(aad);
-    const n = await this.services.demo!.sendDemoInvitations(aad, installation?.upn);
+    const announce = async (count: number) => {
+      await context.sendActivity(`Sending you ${count} demo invitations from the simulated Skype for Business pool.`);
+    };
+    const n = await this.services.demo!.sendDemoInvitations(aad, installation?.upn, announce);
     this.services.log.info('bot sent demo invitations', { count: n });
-    await context.sendActivity(n > 0 ? `Sent you ${n} demo invitations from the simulated Skype for Business pool.` : 'Your demo account is not connected yet; try again in a moment.');
+    if (n === 0) await context.sendActivity('Your demo account is not connected yet; try again in a moment.');
   }
 
   // ------------------------------------------------------------------------------------------ card actions

@@ -4,7 +4,13 @@ import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-export const DEFAULT_PLAYGROUND_PORT = 56150;
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Beside the bot's 3978, and outside Linux's ephemeral range (32768-60999): the playground's own default, 56150, is
+ * inside it, so the local end of any outgoing connection can hold it while nothing listens there.
+ */
+export const DEFAULT_PLAYGROUND_PORT = 3979;
 
 export interface PlaygroundProcess {
   url: string;
@@ -14,13 +20,34 @@ export interface PlaygroundProcess {
   stop(): Promise<void>;
 }
 
-/** Whether something already listens on `port` (the playground would silently move to another port). */
+/** Whether `port` cannot be listened on at the loopback address (the playground would silently move elsewhere). */
 export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = net.createServer();
     probe.once('error', () => resolve(true));
-    probe.listen(port, () => probe.close(() => resolve(false)));
+    probe.listen(port, LOOPBACK, () => probe.close(() => resolve(false)));
   });
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The port the playground will use: the one asked for (undefined when it is in use: the caller names the problem),
+ * any free one for 0, and for no setting the default or, when that is taken, any free one.
+ */
+export async function choosePlaygroundPort(requested: number | undefined): Promise<number | undefined> {
+  if (requested === 0) return freeLoopbackPort();
+  if (requested !== undefined) return (await portInUse(requested)) ? undefined : requested;
+  return (await portInUse(DEFAULT_PLAYGROUND_PORT)) ? freeLoopbackPort() : DEFAULT_PLAYGROUND_PORT;
 }
 
 /** Returns undefined when the playground package is not installed (a production install without dev dependencies). */
@@ -32,7 +59,10 @@ export function startPlayground(botPort: number, port = DEFAULT_PLAYGROUND_PORT,
     return undefined;
   }
   mkdirSync(logDir, { recursive: true });
-  const child = spawn(process.execPath, [cli, '-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'], {
+  // The playground has no host option and listens on every interface; like the unauthenticated bot, it must be
+  // reachable from this machine only, so a preloaded module binds its listeners to the loopback address.
+  const loopbackOnly = require.resolve('./loopback-listen');
+  const child = spawn(process.execPath, ['--require', loopbackOnly, cli, '-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'], {
     // Without TEAMSAPPTESTER_BROWSER=none it tries to open a browser and exits on a machine without one.
     env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: path.join(logDir, 'playground.log') },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -48,7 +78,7 @@ export function startPlayground(botPort: number, port = DEFAULT_PLAYGROUND_PORT,
       const deadline = Date.now() + timeoutMs;
       const answers = async (): Promise<boolean> => {
         try {
-          return (await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) })).ok;
+          return (await fetch(`http://${LOOPBACK}:${port}/`, { signal: AbortSignal.timeout(2_000) })).ok;
         } catch {
           return false;
         }

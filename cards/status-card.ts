@@ -80,10 +80,26 @@ const STORE_REFUSES_WRITES = {
   detail: 'Invitations will appear here when its storage works again.',
 };
 
+/**
+ * While the store refuses writes the watcher cannot note events, so it keeps reconnecting: the store is the cause,
+ * and "the connection was interrupted" would send the user looking at Skype for Business.
+ */
+const RECONNECTING_FOR_STORE: ConnectionText = {
+  style: 'warning',
+  title: 'Waiting for the bot\'s storage',
+  detail: 'Skype for Business keeps your invitations until the bot can save them again.',
+};
+
+function connectionText(state: ConnectionState | undefined, storeRefusesWrites: boolean): ConnectionText {
+  if (!state) return { style: 'default', title: 'Connection state unknown', detail: '' };
+  if (state === 'reconnecting' && storeRefusesWrites) return RECONNECTING_FOR_STORE;
+  return CONNECTION_TEXT[state];
+}
+
 export function statusCardData(options: StatusCardOptions): StatusCardData {
   const account = safeSipAddress(options.linkedSip);
   const state: ConnectionState | undefined = options.state ?? (account ? undefined : 'notLinked');
-  const connection = state ? CONNECTION_TEXT[state] : { style: 'default' as const, title: 'Connection state unknown', detail: '' };
+  const connection = connectionText(state, options.storeRefusesWrites === true);
   const lastEventAbsolute = formatDateTime(options.lastEventAt, options);
   const lastEventRelative = formatRelative(options.lastEventAt, options);
   const lastError = safeReason(options.lastError);

@@ -130,7 +130,7 @@ async function main(): Promise<number> {
     });
     if (args.action && c.update.event === 'started' && r.state === 'pending') {
       void supervisor.act(r.id, args.action).then((result) => {
-        print({ type: 'action', action: args.action, id: r.id, ok: result.kind === 'done', result: result.kind, ...('record' in result ? { state: result.record.state, reason: result.record.outcomeReason } : {}) });
+        print({ type: 'action', action: args.action, id: r.id, ok: result.kind === 'done', result: result.kind, ...('record' in result ? { state: result.record.state, reason: result.record.reason ?? null, serverReason: result.record.outcomeReason } : {}) });
       });
     }
   });

@@ -132,6 +132,9 @@ export class AdminRoutes {
     // A silently ignored lobby flag would make a test believe it covers the lobby when it does not.
     if (b.lobby !== undefined && typeof b.lobby !== 'boolean') throw new InputError('lobby must be true or false');
     if (b.lobby === true && kind !== 'onlineMeeting') throw new InputError('lobby applies only to kind onlineMeeting');
+    const admitAfter = b.admitAfterSeconds;
+    if (admitAfter !== undefined && (typeof admitAfter !== 'number' || !(admitAfter >= 0))) throw new InputError('admitAfterSeconds must be a number of seconds, 0 or more');
+    if (admitAfter !== undefined && b.lobby !== true) throw new InputError('admitAfterSeconds needs lobby: true');
     const organizer = fromUri.replace(/^sip:/, '');
     return {
       to,
@@ -145,6 +148,7 @@ export class AdminRoutes {
       onlineMeetingUri: kind === 'onlineMeeting' ? (str(b.onlineMeetingUri, 'onlineMeetingUri') ?? `sip:${organizer};gruu;opaque=app:conf:focus:id:${Math.random().toString(36).slice(2, 10).toUpperCase()}`) : undefined,
       availableModalities: mods as string[],
       lobby: b.lobby === true,
+      admitAfterSeconds: admitAfter as number | undefined,
       answerWindowSeconds: answer,
     };
   }

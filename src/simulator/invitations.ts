@@ -39,6 +39,8 @@ export interface InvitationSpec {
   onlineMeetingUri?: string;
   availableModalities: string[];
   lobby: boolean;
+  /** A leader admits whoever waits in the lobby after this many seconds (the demo); unset = only the admin API admits. */
+  admitAfterSeconds?: number;
   answerWindowSeconds: number;
 }
 
@@ -256,11 +258,13 @@ export class InvitationService {
 
   admit(inv: SimInvitation): number {
     const inLobby = inv.endpoints.filter((e) => e.state === 'inLobby');
-    for (const ep of inLobby) {
-      this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'localParticipant', href: this.localParticipantHref(ep) }, embedded: this.localParticipant(ep, false) }, ep.conversationHref);
-      this.connect(ep);
-    }
+    for (const ep of inLobby) this.admitEndpoint(ep);
     return inLobby.length;
+  }
+
+  private admitEndpoint(ep: Endpoint): void {
+    this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'localParticipant', href: this.localParticipantHref(ep) }, embedded: this.localParticipant(ep, false) }, ep.conversationHref);
+    this.connect(ep);
   }
 
   deny(inv: SimInvitation): number {
@@ -342,6 +346,13 @@ export class InvitationService {
     this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'localParticipant', href: this.localParticipantHref(ep) }, embedded: this.localParticipant(ep, true) }, ep.conversationHref);
     // The invitation stays Connecting while the user waits in the lobby.
     this.emit(ep.app, 'communication', { type: 'updated', link: { rel: this.rel(ep), href: ep.href }, embedded: this.invitationResource(ep, false, 'Connecting') });
+    const admitAfter = ep.invitation.spec.admitAfterSeconds;
+    if (admitAfter !== undefined) {
+      // Only someone still waiting is admitted (not one denied, cancelled or gone meanwhile).
+      this.clock.after(admitAfter, () => {
+        if (ep.state === 'inLobby') this.admitEndpoint(ep);
+      });
+    }
   }
 
   private connect(ep: Endpoint): void {

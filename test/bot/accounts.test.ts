@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findLinkedAccount, loadAccountsFile, LinkedAccount } from '../../bot/accounts';
+import { demoAccountsFileNotice, findLinkedAccount, loadAccountsFile, LinkedAccount } from '../../bot/accounts';
 import { accountIdOf, sipAddressOf } from '../../src/store';
 
 const PASSWORD = 'File-Pa55word!inline';
@@ -82,6 +82,33 @@ describe('accounts file (loadAccountsFile)', () => {
     refuses(file([{ teamsUser: 'alex@contoso.com', sip: 'sip:alex@contoso.com', passwordEnv: 'ALEX_PW' }]), /ALEX_PW/, { ALEX_PW: '' });
     refuses(file([{ teamsUser: 'alex@contoso.com', sip: 'sip:alex@contoso.com' }]), /"passwordEnv" \(preferred\) or "password" is required when UCWA_AUTH=password/);
     refuses(file([{ teamsUser: 'alex@contoso.com', sip: 'sip:alex@contoso.com', password: '' }]), /is required/);
+  });
+});
+
+describe('an accounts file in the local demo (demoAccountsFileNotice)', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'demo-accounts-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says in one line that a missing file cannot be read and that the demo does not use it', () => {
+    const notice = demoAccountsFileNotice(path.join(dir, 'missing.json'), {});
+    assert.match(notice ?? '', /^UCWA_ACCOUNTS_FILE: cannot read .*missing\.json \(ENOENT\); the local demo does not use it/);
+    assert.doesNotMatch(notice!, /\n/);
+  });
+
+  it('names an invalid file as invalid', () => {
+    const p = path.join(dir, 'broken.json');
+    writeFileSync(p, '{ not json');
+    assert.match(demoAccountsFileNotice(p, {}) ?? '', /^UCWA_ACCOUNTS_FILE: .*broken\.json is not valid JSON; the local demo does not use it/);
+  });
+
+  it('says that a valid file is ignored, and says nothing when none is set', () => {
+    const p = path.join(dir, 'ok.json');
+    writeFileSync(p, JSON.stringify([{ teamsUser: 'a@contoso.com', sip: 'sip:a@contoso.com', password: PASSWORD }]));
+    const notice = demoAccountsFileNotice(p, {}) ?? '';
+    assert.match(notice, /ok\.json is ignored: the local demo does not use it/);
+    assert.ok(!notice.includes(PASSWORD));
+    assert.equal(demoAccountsFileNotice(undefined, {}), undefined);
   });
 });
 

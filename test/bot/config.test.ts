@@ -42,7 +42,7 @@ describe('bot configuration (loadConfig)', () => {
     assert.equal(local.discovery, undefined);
     assert.equal(local.storageUrl, 'memory:', 'the demo keeps nothing: its playground chats do not survive it');
     assert.equal(local.logLevel, 'info');
-    assert.deepEqual(local.demo, { simulatorPort: 0, playground: true, playgroundPort: 56150 });
+    assert.deepEqual(local.demo, { simulatorPort: 0, playground: true, playgroundPort: undefined });
     assert.equal(local.listenHost, '127.0.0.1', 'unauthenticated: loopback only');
 
     const single = loadConfig({ PORT: '8080', MicrosoftAppId: APP_ID, MicrosoftAppPassword: BOT_SECRET, MicrosoftAppType: 'singletenant', MicrosoftAppTenantId: TENANT_ID, ...UCWA, STORAGE_URL: 'memory:', LOG_LEVEL: 'DEBUG' });
@@ -137,7 +137,7 @@ describe('bot configuration (loadConfig)', () => {
   it('the demo settings: ports (0 = any for the simulator) and DEMO_PLAYGROUND on/off', () => {
     assert.deepEqual(loadConfig({ DEMO_SIMULATOR_PORT: '8081', DEMO_PLAYGROUND: 'OFF', DEMO_PLAYGROUND_PORT: '56999' }).demo, { simulatorPort: 8081, playground: false, playgroundPort: 56999 });
     assert.throws(() => loadConfig({ DEMO_SIMULATOR_PORT: 'abc' }), /^ConfigError: DEMO_SIMULATOR_PORT: must be a port number 0-65535/);
-    assert.throws(() => loadConfig({ DEMO_PLAYGROUND_PORT: '0' }), /^ConfigError: DEMO_PLAYGROUND_PORT: must be a port number 1-65535/);
+    assert.equal(loadConfig({ DEMO_PLAYGROUND_PORT: '0' }).demo?.playgroundPort, 0, '0: any free port');
     assert.throws(() => loadConfig({ DEMO_PLAYGROUND_PORT: '70000' }), /^ConfigError: DEMO_PLAYGROUND_PORT/);
     assert.throws(() => loadConfig({ DEMO_PLAYGROUND: 'maybe' }), /^ConfigError: DEMO_PLAYGROUND: must be on or off/);
     assert.equal(loadConfig({ ...UCWA, DEMO_SIMULATOR_PORT: 'abc' }).demo, undefined, 'ignored outside the demo');
@@ -213,7 +213,7 @@ describe('bot start-up with a bad configuration (node dist/bot/index.js)', funct
       const port = (busy.address() as net.AddressInfo).port;
       const run = await runNode([ENTRY], { PORT: '3999', DEMO_PLAYGROUND_PORT: String(port) });
       assert.notEqual(run.code, 0);
-      assert.deepEqual(lines(run.stderr), [`Configuration error: DEMO_PLAYGROUND_PORT: port ${port} is in use; choose a free one (or DEMO_PLAYGROUND=off)`]);
+      assert.deepEqual(lines(run.stderr), [`Configuration error: DEMO_PLAYGROUND_PORT: port ${port} is in use; choose a free one, 0 for any (or DEMO_PLAYGROUND=off)`]);
     } finally {
       busy.close();
     }

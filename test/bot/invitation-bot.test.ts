@@ -177,10 +177,13 @@ describe('InvitationBot: installation and commands (TestAdapter)', function () {
 
 describe('InvitationBot: the demo command (TestAdapter)', function () {
   this.timeout(15_000);
-  const calls: Array<{ aad: string; upn?: string }> = [];
+  const calls: Array<{ aad: string; upn?: string; announcedFirst: boolean }> = [];
   const demo: DemoHooks = {
-    sendDemoInvitations: async (aad, upn) => {
-      calls.push({ aad, upn });
+    sendDemoInvitations: async (aad, upn, announce) => {
+      // The announcement is sent (awaited) before the invitations: no card can overtake it.
+      let announced = false;
+      await announce(3).then(() => (announced = true));
+      calls.push({ aad, upn, announcedFirst: announced });
       return 3;
     },
   };
@@ -193,9 +196,12 @@ describe('InvitationBot: the demo command (TestAdapter)', function () {
   it('demo (typed or pressed) sends the demo invitations for the user', async () => {
     const welcome = cardOf((await h.install(MEGAN))[0]);
     assert.ok(JSON.stringify(welcome).includes('"verb":"demo"'), 'the welcome card offers the demo button');
-    assert.match(only(await h.say(MEGAN, 'demo')).text ?? '', /Sent you 3 demo invitations/);
-    assert.match(only(await h.adapter.turn(h.activity(MEGAN, { type: 'message', value: { verb: 'demo' } }))).text ?? '', /Sent you 3/);
-    assert.deepEqual(calls, [{ aad: MEGAN.aadObjectId, upn: undefined }, { aad: MEGAN.aadObjectId, upn: undefined }]);
+    assert.match(only(await h.say(MEGAN, 'demo')).text ?? '', /Sending you 3 demo invitations/);
+    assert.match(only(await h.adapter.turn(h.activity(MEGAN, { type: 'message', value: { verb: 'demo' } }))).text ?? '', /Sending you 3/);
+    assert.deepEqual(calls, [
+      { aad: MEGAN.aadObjectId, upn: undefined, announcedFirst: true },
+      { aad: MEGAN.aadObjectId, upn: undefined, announcedFirst: true },
+    ]);
     assert.ok(cardHas(cardOf(only(await h.say(MEGAN, 'help'))), 'demo'), 'help lists demo in demo mode');
   });
 });

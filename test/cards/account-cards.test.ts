@@ -184,4 +184,12 @@ describe('status card', () => {
     const fine = renderStatusCard({ linkedSip: 'sip:a@b.c', state: 'connected', openInvitations: [], now: NOW });
     assert.doesNotMatch(visibleText(fine), /cannot save/);
   });
+
+  it('while the store refuses writes, the reconnecting watcher blames the store, not the Skype connection', () => {
+    const text = visibleText(renderStatusCard({ linkedSip: 'sip:a@b.c', state: 'reconnecting', openInvitations: [], now: NOW, storeRefusesWrites: true }));
+    assert.match(text, /Waiting for the bot's storage/);
+    assert.doesNotMatch(text, /Reconnecting|connection was interrupted/);
+    const plain = visibleText(renderStatusCard({ linkedSip: 'sip:a@b.c', state: 'reconnecting', openInvitations: [], now: NOW }));
+    assert.match(plain, /Reconnecting to Skype for Business/);
+  });
 });

@@ -214,6 +214,18 @@ describe('invitation card', () => {
       assert.match(visibleText(card), /Conference: sip:bob@contoso\.com;gruu;opaque=app:conf:focus:id:ABC123/);
     });
 
+    it('keeps the conference address, which tells a person little, behind a toggle, wrapped rather than clipped', () => {
+      const card = render();
+      const address = objectsOf(card.body).find((o) => o.id === 'conferenceAddress');
+      assert.ok(address);
+      assert.equal(address.isVisible, false, 'hidden until asked for');
+      assert.equal(address.wrap, true);
+      const toggle = objectsOf(card.body).find((o) => o.id === 'conferenceToggle');
+      assert.deepEqual((toggle?.actions as JsonObject[])[0], { type: 'Action.ToggleVisibility', title: 'Conference address', targetElements: ['conferenceAddress'] });
+      assert.ok(!JSON.stringify(objectsOf(card.body).find((o) => o.id === 'details')).includes('Conference'), 'not among the facts');
+      assertParsesCleanly(card);
+    });
+
     it('refuses http, other schemes, user info, and junk', () => {
       for (const uri of [
         'http://meet.contoso.com/bob/ABC',
@@ -277,6 +289,14 @@ describe('invitation card', () => {
       assertParsesCleanly(emergency);
     });
 
+    it('marks importance on IM and call cards as on meeting cards', () => {
+      for (const kind of ['messaging', 'audioVideo'] as const) {
+        const header = section(render({ kind, importance: 'Urgent' }), 'header') as JsonObject;
+        assert.equal(header.style, 'warning', kind);
+        assert.equal((header.items as JsonObject[])[0].text, 'URGENT', kind);
+      }
+    });
+
     it('shows a placeholder for an empty or blank subject', () => {
       for (const subject of [undefined, '', '   \n\t', '\u202E\u200B']) {
         const card = render({ subject });
@@ -302,7 +322,9 @@ describe('invitation card', () => {
         const card = render({ from: { name: 'Eve', uri: 'sip:eve@fabrikam.com', sourceNetwork } });
         const block = objectsOf(card.body).find((o) => o.text === label);
         assert.ok(block, sourceNetwork);
-        assert.equal(block.color, 'warning');
+        // Dark text on the warning background: yellow text on white was hard to read.
+        assert.equal(block.color, 'default');
+        assert.equal(objectsOf(card.body).find((o) => o.id === 'externalSender')?.style, 'warning');
       }
       // A missing network is not taken for internal.
       assert.ok(visibleText(render({ from: { name: 'Eve', uri: 'sip:eve@fabrikam.com' } })).includes('Network unknown'));

@@ -89,6 +89,8 @@ describe('ucwa-watch (the probe) against the simulator', function () {
       const action = await eventually('the action line', () => p.lines().find((l) => l.type === 'action'));
       assert.equal(action.action, 'decline');
       assert.equal(action.ok, true);
+      // Why the record is in its state (the state machine's reason), not the pool's words.
+      assert.equal(action.reason, 'clicked');
       const done = await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
       assert.equal(done.outcome, 'declined');
       assert.equal(done.state, 'declined');

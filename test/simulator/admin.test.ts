@@ -61,6 +61,8 @@ describe('simulator: admin API', () => {
       ['availableModalities not a list', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, availableModalities: 'Audio' }, /availableModalities/],
       ['a zero answer window', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, answerWindowSeconds: 0 }, /answerWindowSeconds/],
       ['a non-boolean lobby', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, lobby: 'yes' }, /lobby must be true or false/],
+      ['admitAfterSeconds without a lobby', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, admitAfterSeconds: 5 }, /admitAfterSeconds needs lobby/],
+      ['a negative admitAfterSeconds', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, lobby: true, admitAfterSeconds: -1 }, /admitAfterSeconds must be/],
       ['a lobby on an IM', { to: 'alexw@example.com', kind: 'messaging', from: { uri: 'sip:bob@example.com' }, lobby: true }, /lobby applies only/],
       ['an onBehalfOf without uri', { to: 'alexw@example.com', from: { uri: 'sip:bob@example.com' }, onBehalfOf: { name: 'X' } }, /onBehalfOf\.uri is required/],
       ['malformed JSON', '{"to":', /malformed JSON/],

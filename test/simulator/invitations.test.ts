@@ -2,6 +2,7 @@
 // and link, the started/updated/completed sequences, accept, lobby admit/deny, decline Local/Global, cancel, missed,
 // answered elsewhere, late or repeated actions, and audio/video's own accept links.
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { UcwaSimulator } from '../../src/simulator';
 import {
   admin,
@@ -73,6 +74,12 @@ function assertFailure(ev: Ev, subcode: string): void {
 }
 
 describe('simulator: incoming invitations', () => {
+  // Registered first so that it runs first: the simulators stop on real timers.
+  let clock: sinon.SinonFakeTimers | undefined;
+  afterEach(() => {
+    clock?.restore();
+    clock = undefined;
+  });
   const sims = useSimulators();
 
   for (const format of FORMATS) {
@@ -253,6 +260,35 @@ describe('simulator: incoming invitations', () => {
         assert.equal(text(done.resource!, 'state'), 'Connected');
         const conv = ep.reader.all.filter((e) => e.type === 'updated' && e.link.rel === 'conversation').pop()!;
         assert.equal(text(conv.resource!, 'state'), 'Conferenced');
+      });
+
+      it('admits from the lobby by itself after admitAfterSeconds (the demo\'s leader), and not before', async () => {
+        const sim = await sims.start({ timeScale: 1 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout'] });
+        const ep = await endpoint(sim, format);
+        const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting', lobby: true, admitAfterSeconds: 5 });
+        const st = await started(ep, id, 'onlineMeeting');
+        assert.equal((await ep.s.post(link(st.resource!, 'accept'))).status, 204);
+        await ep.reader.until((all) => all.some((e) => e.type === 'updated' && e.link.rel === 'conversation' && text(e.resource!, 'state') === 'InLobby'));
+        clock.tick(4_900);
+        assert.equal((await invitationState(sim, id)).state, 'inLobby');
+        clock.tick(100);
+        const done = await completed(ep, id, 'onlineMeeting');
+        assert.equal(done.status, 'Success');
+        assert.equal((await invitationState(sim, id)).state, 'connected');
+      });
+
+      it('does not admit someone who was denied before admitAfterSeconds passed', async () => {
+        const sim = await sims.start({ timeScale: 1 });
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout'] });
+        const ep = await endpoint(sim, format);
+        const { id } = await invite(sim, { to: 'alexw@example.com', kind: 'onlineMeeting', lobby: true, admitAfterSeconds: 5 });
+        const st = await started(ep, id, 'onlineMeeting');
+        assert.equal((await ep.s.post(link(st.resource!, 'accept'))).status, 204);
+        assert.equal((await admin(sim, 'POST', `/_sim/invitations/${id}/deny`)).status, 200);
+        assertFailure(await completed(ep, id, 'onlineMeeting'), 'Denied');
+        clock.tick(5_000);
+        assert.equal((await invitationState(sim, id)).state, 'denied');
       });
 
       it('completes a lobby meeting with Failure Denied when a leader denies entry', async () => {
