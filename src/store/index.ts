@@ -16,5 +16,7 @@ export { NotificationQueue, QueueSignal, collapseNotification } from './notifica
 export { AccountSessionRepository, MAX_LAST_ERROR_LENGTH } from './account-session-repository';
 export { persistEventBatch, type EventBatch, type PersistedInvitation } from './event-batch';
 export { createRepositories, type Repositories } from './repositories';
+export * from './conversation-records';
+export { MessageRepository, type ConversationBatch, type ConversationUpsert, type ReplyClaim } from './message-repository';
 export { HealthReportingStorage, StoreHealth, type StoreHealthOptions } from './store-health';
 export { StoreWriteProbe, type StoreProbeResult } from './write-probe';
