@@ -11,6 +11,7 @@ import { loadAccountsFile } from './accounts';
 import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
+import { MessageRelay } from './message-relay';
 import { ConfigError, loadConfig } from './config';
 import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
@@ -70,6 +71,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.
   repositories.notifications.onQueued(() => void notifier.kick());
+  // Remote messages of accepted conversations, through the same sender (its limits cover cards and messages alike).
+  const relay = new MessageRelay({ repositories, installationOf: (id) => installations.get(id), post: (reference, activity) => sender.post(reference, activity), log });
+  repositories.notifications.onQueued(() => void relay.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();
@@ -88,6 +92,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   log.info('bot listening', { port: config.port, host: config.listenHost ?? 'all interfaces', mode: demo ? 'demo' : 'ucwa' });
   if (!config.appId && !demo) log.warn('no MicrosoftAppId: requests are not authenticated, so the bot listens on the loopback interface only');
   notifier.start();
+  relay.start();
   const watching = await watches.startAll();
   readiness.phase = 'running';
   log.info('watching linked accounts', { accounts: watching });
@@ -112,6 +117,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     server.close();
     await notices.stop();
     await notifier.stop();
+    await relay.stop();
     // Deletes every UCWA application: the accounts sign out cleanly.
     await supervisor.stopAll();
     await playground?.stop();

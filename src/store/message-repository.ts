@@ -67,18 +67,25 @@ export function conversationBatchKeys(batch: ConversationBatch): string[] {
  * message that will not be relayed... except that the entry names a message not yet written, which the relay skips
  * until it is there.
  */
+/** Relay entries of batches written in the same millisecond keep their batch order: the index goes on counting. */
+const relayOrder = { stamp: '', next: 0 };
+
+function relayIndex(stamp: string): number {
+  if (relayOrder.stamp !== stamp) Object.assign(relayOrder, { stamp, next: 0 });
+  return relayOrder.next++;
+}
+
 export function conversationBatchChanges(stored: StoreItems, batch: ConversationBatch, now: Date): { items: StoreItems; relayed: number } {
   const stamp = now.toISOString();
   const relays: StoreItems = {};
   const records: StoreItems = {};
-  let index = 0;
   for (const m of batch.messages ?? []) {
     const id = messageIdFor(m.invitationId, m.messageHref);
     const key = conversationKeys.message(id);
     if (stored[key] !== undefined || records[key] !== undefined) continue;
     const record: MessageRecord = { id, invitationId: m.invitationId, accountId: m.accountId, messageHref: m.messageHref, authorName: m.authorName, text: m.text, receivedAt: stamp, suppressed: m.suppressed };
     records[key] = { ...JSON.parse(JSON.stringify(record)) };
-    if (!m.suppressed) relays[conversationKeys.relay(stamp, index++, id)] = { messageId: id, invitationId: m.invitationId } satisfies MessageRelay;
+    if (!m.suppressed) relays[conversationKeys.relay(stamp, relayIndex(stamp), id)] = { messageId: id, invitationId: m.invitationId } satisfies MessageRelay;
   }
   const conversations = new Map<string, { before?: Versioned<ConversationRecord>; next: ConversationRecord }>();
   for (const c of batch.conversations ?? []) {
