@@ -12,6 +12,7 @@ import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
 import { MessageRelay } from './message-relay';
+import { IdleConversationSweeper } from './idle-conversations';
 import { ConfigError, loadConfig } from './config';
 import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
@@ -93,6 +94,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (!config.appId && !demo) log.warn('no MicrosoftAppId: requests are not authenticated, so the bot listens on the loopback interface only');
   notifier.start();
   relay.start();
+  const idle = new IdleConversationSweeper(supervisor.conversations, () => supervisor.statuses().map((s) => s.accountId), config.imIdleMinutes * 60_000, log);
+  idle.start();
   const watching = await watches.startAll();
   readiness.phase = 'running';
   log.info('watching linked accounts', { accounts: watching });
@@ -118,6 +121,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await notices.stop();
     await notifier.stop();
     await relay.stop();
+    idle.stop();
     // Deletes every UCWA application: the accounts sign out cleanly.
     await supervisor.stopAll();
     await playground?.stop();
