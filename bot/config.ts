@@ -38,6 +38,8 @@ export interface BotConfig {
   channelOpenIdMetadataUrl?: string;
   /** How long a client may take to send one whole request (headers and body) before the connection is cut. */
   httpRequestTimeoutMs: number;
+  /** An accepted conversation with no message either way for this long is left, and its card says so. */
+  imIdleMinutes: number;
   storageUrl: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
@@ -156,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
 
   const httpRequestTimeoutMs = integerValue(env, 'HTTP_REQUEST_TIMEOUT_MS', 15_000, 100, 300_000);
 
+  const imIdleMinutes = integerValue(env, 'IM_IDLE_MINUTES', 10, 1, 1440);
+
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
 
@@ -172,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
     oauthUrl,
     channelOpenIdMetadataUrl,
     httpRequestTimeoutMs,
+    imIdleMinutes,
     storageUrl,
     logLevel: logLevel as BotConfig['logLevel'],
     listenHost: appId ? undefined : '127.0.0.1',

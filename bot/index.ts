@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JsonLogger } from '../src/logger';
-import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, StoreWriteProbe } from '../src/store';
+import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, storedAccountId, StoreWriteProbe } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
 import { AccountDirectory } from './account-directory';
@@ -11,6 +11,8 @@ import { demoAccountsFileNotice, loadAccountsFile } from './accounts';
 import { createAdapter } from './adapter';
 import { createBotCards, invitationSummary } from './bot-cards';
 import { CardNotifier } from './card-notifier';
+import { MessageRelay } from './message-relay';
+import { IdleConversationSweeper } from './idle-conversations';
 import { ConfigError, loadConfig } from './config';
 import { ConnectionNotices } from './connection-notices';
 import { DemoEnvironment } from './demo';
@@ -73,6 +75,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.
   repositories.notifications.onQueued(() => void notifier.kick());
+  // Remote messages of accepted conversations, through the same sender (its limits cover cards and messages alike).
+  const relay = new MessageRelay({ repositories, installationOf: (id) => installations.get(storedAccountId(id)), post: (reference, activity) => sender.post(reference, activity), log });
+  repositories.notifications.onQueued(() => void relay.kick());
   const watches = new WatchManager(supervisor, directory, installations, repositories, log);
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();
@@ -91,6 +96,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   log.info('bot listening', { port: config.port, host: config.listenHost ?? 'all interfaces', mode: demo ? 'demo' : 'ucwa' });
   if (!config.appId && !demo) log.warn('no MicrosoftAppId: requests are not authenticated, so the bot listens on the loopback interface only');
   notifier.start();
+  relay.start();
+  const idle = new IdleConversationSweeper(supervisor.conversations, () => supervisor.statuses().map((s) => s.accountId), config.imIdleMinutes * 60_000, log);
+  idle.start();
   const watching = await watches.startAll();
   readiness.phase = 'running';
   log.info('watching linked accounts', { accounts: watching });
@@ -115,6 +123,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     server.close();
     await notices.stop();
     await notifier.stop();
+    await relay.stop();
+    idle.stop();
     // Deletes every UCWA application: the accounts sign out cleanly.
     await supervisor.stopAll();
     await playground?.stop();

@@ -309,6 +309,8 @@ export function statusOf(record: InvitationRecord, senderDisplay: string): Statu
       return { style: 'attention', title: 'Failed', detail: reason || GENERIC_FAILURE };
     case 'ended':
       return { style: 'default', title: 'No longer available', detail: reason };
+    case 'conversationEnded':
+      return { style: 'default', title: 'Conversation ended', detail: reason };
     default:
       return { style: 'attention', title: 'Unknown state', detail: '' };
   }

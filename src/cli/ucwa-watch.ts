@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `ucwa-watch`: an administrator's probe. Signs one account in to a Skype for Business pool through UCWA, makes it
-// available, and prints one JSON object per line for the session, each invitation event and each action taken.
+// available, and prints one JSON object per line for the session, each invitation event, each message of an
+// accepted conversation and each action taken.
 import { parseArgs } from 'node:util';
 import { JsonLogger, silentLogger } from '../logger';
 import { createRepositories, MemoryStorage, type SipAddress, sipAddressOf } from '../store';
@@ -9,11 +10,12 @@ import { NodeHttpTransport } from '../ucwa/http';
 import { WatcherSupervisor } from '../watcher';
 
 const USAGE = `usage: ucwa-watch (--discovery URL | --domain DOMAIN) --sip sip:user@domain --username NAME --password-env VAR
-                  [--accept | --decline] [--xml] [--phone NUMBER] [--verbose]
+                  [--accept | --decline | --reply TEXT] [--xml] [--phone NUMBER] [--verbose]
   --discovery     the autodiscover root, e.g. https://lyncdiscover.contoso.com
   --domain        or the SIP domain: lyncdiscoverinternal.<domain> then lyncdiscover.<domain> are tried
   --password-env  the name of the environment variable that holds the password (never pass it as an argument)
   --accept        accept every incoming invitation; --decline declines them (reason Local)
+  --reply         accept every incoming IM, send TEXT in it, then leave
   --xml           ask the pool for XML instead of JSON
   --phone         a phone number for calls (acceptWithPhoneAudio)`;
 
@@ -24,6 +26,8 @@ export interface WatchArgs {
   username: string;
   password: string;
   action?: 'accept' | 'decline';
+  /** Accept IMs, send this, leave. */
+  reply?: string;
   xml: boolean;
   phone?: string;
   verbose: boolean;
@@ -44,6 +48,7 @@ export function parseWatchArgs(argv: string[], env: NodeJS.ProcessEnv): WatchArg
         'password-env': { type: 'string' },
         accept: { type: 'boolean', default: false },
         decline: { type: 'boolean', default: false },
+        reply: { type: 'string' },
         xml: { type: 'boolean', default: false },
         phone: { type: 'string' },
         verbose: { type: 'boolean', default: false },
@@ -70,14 +75,16 @@ export function parseWatchArgs(argv: string[], env: NodeJS.ProcessEnv): WatchArg
   if (!passwordEnv) throw new UsageError('--password-env is required (the name of an environment variable)');
   const password = env[passwordEnv];
   if (!password) throw new UsageError(`the environment variable ${passwordEnv} (from --password-env) is empty or not set`);
-  if (values.accept && values.decline) throw new UsageError('--accept and --decline exclude each other');
+  if ([values.accept, values.decline, values.reply !== undefined].filter(Boolean).length > 1) throw new UsageError('--accept, --decline and --reply exclude each other');
+  if (values.reply !== undefined && values.reply.trim() === '') throw new UsageError('--reply needs a text');
   return {
     discoveryUrl: values.discovery,
     domain: values.domain,
     sip,
     username: values.username,
     password,
-    action: values.accept ? 'accept' : values.decline ? 'decline' : undefined,
+    action: values.accept || values.reply !== undefined ? 'accept' : values.decline ? 'decline' : undefined,
+    reply: values.reply,
     xml: values.xml,
     phone: values.phone,
     verbose: values.verbose,
@@ -114,6 +121,23 @@ async function main(): Promise<number> {
       finish(1);
     }
   });
+  // Messages of accepted conversations: printed in arrival order, each once (the store's relay entries).
+  let printing = Promise.resolve();
+  repositories.notifications.onQueued(() => {
+    printing = printing.then(async () => {
+      for (const { key, relay } of await repositories.messages.pendingRelays()) {
+        const m = await repositories.messages.message(relay.messageId);
+        if (m) print({ type: 'message', id: relay.invitationId, from: m.authorName ?? null, text: m.text });
+        await repositories.messages.dropRelay(key);
+      }
+    });
+  });
+  const replyAndLeave = async (id: string, text: string) => {
+    const sent = await supervisor.conversations.reply(id, `watch-${Date.now().toString(36)}`, text);
+    print({ type: 'action', action: 'reply', id, ok: sent.kind === 'sent', result: sent.kind });
+    const left = await supervisor.conversations.leave(id, 'user');
+    print({ type: 'action', action: 'leave', id, ok: left.kind === 'left', result: left.kind });
+  };
   supervisor.onChange((c) => {
     const r = c.record;
     print({
@@ -128,7 +152,8 @@ async function main(): Promise<number> {
       state: r.state,
       outcome: c.update.outcome?.kind ?? null,
     });
-    if (args.action && c.update.event === 'started' && r.state === 'pending') {
+    if (args.reply !== undefined && r.kind === 'messaging' && r.state === 'connected' && c.update.event === 'completed') void replyAndLeave(r.id, args.reply);
+    if (args.action && c.update.event === 'started' && r.state === 'pending' && (args.reply === undefined || r.kind === 'messaging')) {
       void supervisor.act(r.id, args.action).then((result) => {
         print({ type: 'action', action: args.action, id: r.id, ok: result.kind === 'done', result: result.kind, ...('record' in result ? { state: result.record.state, reason: result.record.reason ?? null, serverReason: result.record.outcomeReason } : {}) });
       });

@@ -8,6 +8,7 @@ import type { RequestLog } from './request-log';
 import type { TokenService } from './tokens';
 import type { UserDirectory } from './users';
 import type { RouteContext } from './pool-routes';
+import { handleMessagingAdmin, MESSAGING_VERBS } from './messaging-admin';
 
 const SOURCE_NETWORKS: SourceNetwork[] = ['SameEnterprise', 'Federated', 'PublicCloud', 'Everyone', 'Unknown'];
 const IMPORTANCES = ['Normal', 'Urgent', 'Emergency'] as const;
@@ -47,6 +48,7 @@ export class AdminRoutes {
       if (!inv) return sendJson(ctx.res, 404, { error: `no invitation ${invMatch[1]}` });
       const verb = invMatch[2];
       if (!verb && method === 'GET') return sendJson(ctx.res, 200, inv.summary());
+      if (verb && MESSAGING_VERBS.includes(verb)) return handleMessagingAdmin(ctx, this.invitations, inv, verb, method === 'POST' ? parseJson(ctx.body) : {});
       if (verb && method === 'POST') {
         const handlers: Record<string, () => number> = {
           cancel: () => this.invitations.cancel(inv),

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { SimClock, SimTimer } from './clock';
 import type { ApplicationRegistry, SimApplication } from './applications';
+import { MessagingEnd, MessagingService } from './messaging';
 import type { SimulatorOptions } from './options';
 import { SimEvent, SimReason, SimResource, textDataUri } from './representation';
 import type { SimUser, UserDirectory } from './users';
@@ -23,6 +24,8 @@ export type EndpointState =
   | 'answeredElsewhere'
   | 'denied'
   | 'failed'
+  /** Was connected; the conversation ended (either side stopped messaging). */
+  | 'ended'
   | 'gone';
 
 export type InvitationState = EndpointState | 'undelivered';
@@ -84,7 +87,7 @@ export class SimInvitation {
   get state(): InvitationState {
     if (this.endpoints.length === 0) return 'undelivered';
     const states = this.endpoints.map((e) => e.state);
-    for (const s of ['connected', 'inLobby', 'ringing', 'failed', 'denied', 'declined', 'answeredElsewhere', 'cancelled', 'missed'] as const) {
+    for (const s of ['connected', 'inLobby', 'ringing', 'ended', 'failed', 'denied', 'declined', 'answeredElsewhere', 'cancelled', 'missed'] as const) {
       if (states.includes(s)) return s;
     }
     return 'gone';
@@ -130,6 +133,11 @@ export class InvitationService {
   private readonly invitations = new Map<string, SimInvitation>();
   private readonly byHref = new Map<string, Endpoint>();
   private counter = 0;
+  /** The messaging modality of connected conversations (messages, typing, leaving). */
+  readonly messaging = new MessagingService(
+    (ep, event) => this.emit(ep.app, 'conversation', event, ep.conversationHref),
+    (ep, uri) => this.participantHref(ep, uri),
+  );
 
   constructor(
     private readonly users: UserDirectory,
@@ -166,6 +174,31 @@ export class InvitationService {
   /** The endpoint view of an invitation addressed by its href (accept/decline/GET routes). */
   endpointAt(href: string): Endpoint | undefined {
     return this.byHref.get(href);
+  }
+
+  /** The endpoint whose conversation has this id, on this application. */
+  endpointByConversation(app: SimApplication, conversationId: string): Endpoint | undefined {
+    for (const ep of this.byHref.values()) if (ep.app === app && ep.conversationId === conversationId) return ep;
+    return undefined;
+  }
+
+  /** The endpoints of an invitation whose conversation is connected (where its messages go). */
+  connectedEndpoints(inv: SimInvitation): Endpoint[] {
+    return inv.endpoints.filter((e) => e.state === 'connected');
+  }
+
+  /**
+   * Messaging ended from one side (stopMessaging by the application, or the remote participant left): a two-party
+   * IM conversation has nothing left, so it is disconnected and removed. False when messaging was not connected.
+   */
+  endMessaging(ep: Endpoint, by: MessagingEnd): boolean {
+    const ended = by === 'client' ? this.messaging.clientStop(ep) : this.messaging.remoteLeave(ep);
+    if (!ended || ep.invitation.spec.kind !== 'messaging') return ended;
+    ep.state = 'ended';
+    ep.finalReason = by === 'client' ? { code: 'Informational', subcode: 'Ended', message: 'You left the conversation.' } : { code: 'RemoteFailure', subcode: 'Ended', message: 'The other participant left the conversation.' };
+    this.emit(ep.app, 'communication', { type: 'updated', link: { rel: 'conversation', href: ep.conversationHref }, embedded: this.conversationResource(ep, 'Disconnected') });
+    this.emit(ep.app, 'communication', { type: 'deleted', link: { rel: 'conversation', href: ep.conversationHref } });
+    return true;
   }
 
   activeConversations(app: SimApplication): SimResource[] {
@@ -361,7 +394,7 @@ export class InvitationService {
     const kind = inv.spec.kind;
     const conversationState = kind === 'onlineMeeting' ? 'Conferenced' : 'Connected';
     if (kind === 'messaging') {
-      this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'messaging', href: `${ep.conversationHref}/messaging` }, embedded: { rel: 'messaging', href: `${ep.conversationHref}/messaging`, props: { state: 'Connected', negotiatedMessageFormats: ['Plain'] } } }, ep.conversationHref);
+      this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'messaging', href: `${ep.conversationHref}/messaging` }, embedded: this.messaging.open(ep) }, ep.conversationHref);
     } else if (kind === 'audioVideo') {
       this.emit(ep.app, 'conversation', { type: 'updated', link: { rel: 'audioVideo', href: `${ep.conversationHref}/audioVideo` }, embedded: { rel: 'audioVideo', href: `${ep.conversationHref}/audioVideo`, props: { state: 'Connected' } } }, ep.conversationHref);
     }

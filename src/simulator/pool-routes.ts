@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { APPLICATIONS_PATH, ApplicationRegistry, KNOWN_MODALITIES, SimApplication } from './applications';
 import { InputError, field, parseInput, sendError, sendEvents, sendJson, sendNoContent, sendResource } from './http-io';
 import type { InvitationService } from './invitations';
+import { handleMessaging } from './messaging-routes';
 import type { SimulatorOptions } from './options';
 import { Format, SimResource } from './representation';
 import type { SimTimer } from './clock';
@@ -213,6 +214,8 @@ export class PoolRoutes {
     }
     const inv = /^\/communication\/(messagingInvitations|audioVideoInvitations|onlineMeetingInvitations)\/([^/]+)(\/[A-Za-z]+)?$/.exec(sub);
     if (inv) return this.invitation(ctx, app, `${app.base}/communication/${inv[1]}/${inv[2]}`, inv[3]?.slice(1), method);
+    const messaging = /^\/communication\/conversations\/([^/]+)\/messaging(?:\/([A-Za-z]+))?$/.exec(sub);
+    if (messaging) return handleMessaging(ctx, this.invitations, app, messaging[1], messaging[2]);
     const conv = /^\/communication\/conversations\/([^/]+)$/.exec(sub);
     if (conv) {
       const found = this.invitations.activeConversations(app).find((c) => c.href.endsWith(`/${conv[1]}`));

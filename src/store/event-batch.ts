@@ -10,6 +10,7 @@ import { decodeInvitation, decodeNotification, guarded, type Versioned } from '.
 import { retryOnConflict } from './conflict-retry';
 import { isDeepStrictEqual } from 'node:util';
 import { type MergeResult, mergeInvitation } from './invitation-merge';
+import { type ConversationBatch, conversationBatchChanges, conversationBatchKeys } from './message-repository';
 import { cardView } from './invitation-state';
 import { storageKeys } from './keys';
 import { collapseNotification, type QueueSignal } from './notification-queue';
@@ -26,6 +27,8 @@ export interface EventBatch {
   invitations: InvitationUpsert[];
   /** The account's session as it should be once the batch is acknowledged (typically eventsHref = `next`). */
   session?: AccountSessionInput;
+  /** Conversations and messages of accepted invitations (see message-repository.ts), stored in the same write. */
+  conversations?: ConversationBatch;
 }
 
 export interface PersistedInvitation {
@@ -107,13 +110,15 @@ export async function writeInvitationUpserts(
   const clock: Clock = options.clock ?? systemClock;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const ids = [...new Set(batch.invitations.map((i) => invitationIdFor(i.accountId, i.invitationHref)))];
-  if (ids.length === 0 && !batch.session) return [];
+  const conversationKeys = batch.conversations ? conversationBatchKeys(batch.conversations) : [];
+  if (ids.length === 0 && !batch.session && conversationKeys.length === 0) return [];
 
   return retryOnConflict(`persisting an event batch of ${ids.length} invitation(s)`, maxAttempts, async () => {
     const now = clock();
     const stamp = now.toISOString();
     const readKeys = ids.map(storageKeys.invitation);
     if (options.notify) readKeys.push(...ids.map(storageKeys.notification));
+    readKeys.push(...conversationKeys);
     const stored = readKeys.length > 0 ? await storage.read(readKeys) : {};
 
     // Fold the batch's events in order, per invitation, starting from what is stored.
@@ -153,12 +158,14 @@ export async function writeInvitationUpserts(
       records = { ...records, ...change.record };
       result.notification = change.pending;
     }
-    const changes: StoreItems = { ...notifications, ...records };
+    // Messages with their relay entries go with the batch, before its acknowledgement (the session) like the rest.
+    const conversation = batch.conversations ? conversationBatchChanges(stored, batch.conversations, now) : { items: {}, relayed: 0 };
+    const changes: StoreItems = { ...notifications, ...conversation.items, ...records };
     if (batch.session) {
       changes[storageKeys.account(batch.session.accountId)] = { ...toStoredSession(batch.session, now), eTag: '*' };
     }
     if (Object.keys(changes).length > 0) await storage.write(changes);
-    if (Object.keys(notifications).length > 0) options.queued?.notify();
+    if (Object.keys(notifications).length > 0 || conversation.relayed > 0) options.queued?.notify();
     return results;
   });
 }

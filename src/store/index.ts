@@ -18,7 +18,7 @@ export * from './phone-number';
 export {
   callPhoneNumber,
   type ConnectionNotice,
-  type ConversationRecord,
+  type ChatReferenceRecord,
   type Installation,
   type InstallationIdentity,
   type InstallationPatch,
@@ -27,5 +27,7 @@ export {
 export { AccountSessionRepository, MAX_LAST_ERROR_LENGTH } from './account-session-repository';
 export { persistEventBatch, type EventBatch, type PersistedInvitation } from './event-batch';
 export { createRepositories, type Repositories } from './repositories';
+export * from './conversation-records';
+export { MessageRepository, type ConversationBatch, type ConversationUpsert, type ReplyClaim } from './message-repository';
 export { HealthReportingStorage, StoreHealth, type StoreHealthOptions } from './store-health';
 export { StoreWriteProbe, type StoreProbeResult } from './write-probe';

@@ -15,7 +15,7 @@ import type { ScanStorage } from './storage';
  * The conversation reference as the store sees it: opaque, kept whole as the channel gave it. The store reads only
  * the conversation id (to tell whether a refusal is about the current conversation); the bot gives it its type.
  */
-export interface ConversationRecord {
+export interface ChatReferenceRecord {
   conversation?: { id?: string };
   user?: { id?: string };
 }
@@ -23,7 +23,7 @@ export interface ConversationRecord {
 /** What the user was last told about their Skype connection being down (cleared when it is back). */
 export type ConnectionNotice = 'authFailed' | 'unreachable';
 
-export interface Installation<R extends ConversationRecord = ConversationRecord> {
+export interface Installation<R extends ChatReferenceRecord = ChatReferenceRecord> {
   aadObjectId: AccountId;
   /** The user's UPN, normalised like every AccountId (the accounts file may name a user by it). */
   upn?: AccountId;
@@ -72,7 +72,7 @@ export function callPhoneNumber(installation: Pick<Installation, 'phoneNumber' |
   return installation?.phoneNumber ?? installation?.linkedPhoneNumber;
 }
 
-export class InstallationRepository<R extends ConversationRecord = ConversationRecord> {
+export class InstallationRepository<R extends ChatReferenceRecord = ChatReferenceRecord> {
   private readonly clock: Clock;
   private readonly maxAttempts: number;
 

@@ -16,6 +16,7 @@ import { type InvitationActions, type InvitationRecord, type InvitationState, is
  * - `connectionLost`: reconciliation after a resync/resume no longer found the invitation's conversation (provisional).
  * - `applicationLost`: the UCWA application died: nothing about this invitation can arrive any more.
  * - `applicationReplaced`: a new UCWA application replaced the one the invitation arrived on.
+ * - `leftByUser`, `endedByRemote`, `idleLeft`: how an accepted conversation ended (Leave, the other side, idle).
  */
 export const INVITATION_REASONS = [
   'reported',
@@ -27,11 +28,14 @@ export const INVITATION_REASONS = [
   'connectionLost',
   'applicationLost',
   'applicationReplaced',
+  'leftByUser',
+  'endedByRemote',
+  'idleLeft',
 ] as const;
 export type InvitationReason = (typeof INVITATION_REASONS)[number];
 
 /** States a UCWA event can report (started/updated: pending; lobby: inLobby; completed: the outcome). */
-export type ReportedState = Exclude<InvitationState, 'accepting' | 'declining' | 'ended'>;
+export type ReportedState = Exclude<InvitationState, 'accepting' | 'declining' | 'ended' | 'conversationEnded'>;
 
 /** What the pool answered to a click (see AccountWatcher.perform). */
 export type ClickOutcome =
@@ -59,6 +63,8 @@ export type InvitationInput =
   | { kind: 'conversationGone' }
   /** The UCWA application died, or a new one replaced it: nothing more can arrive for the invitation. */
   | { kind: 'orphaned'; cause: 'applicationLost' | 'applicationReplaced' }
+  /** The accepted conversation ended: the user left, the other side left (or the pool ended it), or it sat idle. */
+  | { kind: 'conversationEnded'; by: 'user' | 'remote' | 'idle' }
   /** A click cut off by a restart, checked with the pool; `actions` are the links it still offers. */
   | { kind: 'recovered'; finding: RecoveryFinding; actions?: InvitationActions };
 
@@ -94,6 +100,7 @@ const PROGRESS: Record<InvitationState, number> = {
   denied: 4,
   failed: 4,
   ended: 4,
+  conversationEnded: 5,
 };
 
 /** The reasons the card can show for each state; any other pair is a bug. */
@@ -110,6 +117,7 @@ export const SHOWN_REASONS: Readonly<Record<InvitationState, readonly Invitation
   denied: ['reported'],
   failed: ['reported', 'actionRefused', 'connectionLost'],
   ended: ['endedBeforeAnswer', 'applicationLost', 'applicationReplaced'],
+  conversationEnded: ['leftByUser', 'endedByRemote', 'idleLeft'],
 };
 
 export function isOpenState(state: InvitationState): boolean {
@@ -176,6 +184,10 @@ export function decide(current: InvitationStatus, input: InvitationInput): Decis
       if (!current.provisional) return STAY;
       // Nothing can overrule a guess any more: it becomes final. A lost connection is now a lost application.
       return current.reason === 'connectionLost' ? move('ended', input.cause) : move(state, current.reason);
+    case 'conversationEnded':
+      // Only a conversation that is going on can end; a re-delivered end finds it ended already.
+      if (state !== 'connected') return STAY;
+      return move('conversationEnded', input.by === 'user' ? 'leftByUser' : input.by === 'remote' ? 'endedByRemote' : 'idleLeft');
     case 'recovered':
       return acting && input.finding === 'stillOffered' ? move('pending', 'reopened') : STAY;
   }
@@ -223,7 +235,7 @@ export function compare(before: InvitationRecord | undefined, next: InvitationRe
 }
 
 /** States whose card shows a line of detail (the reason) under the title. */
-const STATES_WITH_DETAIL: readonly InvitationState[] = ['declined', 'failed', 'ended'];
+const STATES_WITH_DETAIL: readonly InvitationState[] = ['declined', 'failed', 'ended', 'conversationEnded'];
 
 /** Reasons the card words itself; for the others it shows what the pool said. */
 export const OWN_WORDS: Partial<Record<InvitationReason, string>> = {
@@ -231,6 +243,9 @@ export const OWN_WORDS: Partial<Record<InvitationReason, string>> = {
   connectionLost: 'The invitation ended while the Skype connection was interrupted.',
   applicationLost: 'The Skype connection was interrupted; this invitation can no longer be answered here.',
   applicationReplaced: 'The Skype connection was restarted; this invitation can no longer be answered here.',
+  leftByUser: 'You left the conversation.',
+  endedByRemote: 'The other side left the conversation.',
+  idleLeft: 'Left after a while without messages.',
 };
 
 /**

@@ -18,6 +18,8 @@ export const INVITATION_STATES = [
   'denied',
   'failed',
   'ended',
+  /** An accepted conversation (IM) that is over: left by the user, ended by the other side, or left when idle. */
+  'conversationEnded',
 ] as const;
 export type InvitationState = (typeof INVITATION_STATES)[number];
 
@@ -30,6 +32,7 @@ export const TERMINAL_STATES: readonly InvitationState[] = [
   'denied',
   'failed',
   'ended',
+  'conversationEnded',
 ];
 
 export function isTerminalState(state: InvitationState): boolean {

@@ -8,6 +8,7 @@ import { BackoffPolicy, backoffDelay, sleep } from '../ucwa/backoff';
 import type { DiscoveryTarget } from '../ucwa/discovery';
 import { isAbortError } from '../ucwa/errors';
 import { EventChannel } from '../ucwa/event-channel';
+import { MessagingClient } from '../ucwa/messaging';
 import { classify, FailureAction, RequestSite } from '../ucwa/failure-policy';
 import type { HttpTransport } from '../ucwa/http';
 import type { InvitationUpdate } from '../ucwa/invitation';
@@ -149,6 +150,11 @@ export class AccountWatcher {
     await this.loop;
     await this.recovery;
     this.connection.drop();
+  }
+
+  /** sendMessage/stopMessaging in this account's conversations, over its session. */
+  get messaging(): MessagingClient {
+    return new MessagingClient(this.session);
   }
 
   /** Performs accept or decline through UCWA with the links cached from the `started` event. */

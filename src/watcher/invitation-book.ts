@@ -13,6 +13,7 @@ import type { Logger } from '../logger';
 import { type InvitationInput, type InvitationRecord, type InvitationState, isOpenState, type PersistedInvitation, type Repositories } from '../store';
 import type { InvitationChange } from './account-watcher';
 import { toUpsert } from './invitation-mapping';
+import { type ConversationBatchResult, ConversationTracker } from './conversation-relay';
 
 /** The states of a click between the eTag-guarded move and the pool's answer (see WatcherSupervisor.act). */
 type ActingState = 'accepting' | 'declining';
@@ -46,6 +47,7 @@ export class InvitationBook {
   private relearned = false;
   /** Clicks a previous process left accepting/declining (id -> that state), to check with the pool once connected. */
   private readonly interrupted = new Map<string, ActingState>();
+  private readonly conversations: ConversationTracker;
 
   constructor(
     private readonly accountId: string,
@@ -53,15 +55,19 @@ export class InvitationBook {
     private readonly repositories: Repositories,
     private readonly log: Logger,
     private readonly onChange: (change: InvitationChange) => void,
-  ) {}
+  ) {
+    this.conversations = new ConversationTracker(accountId, repositories);
+  }
 
   /** Persists one event batch's invitations (and their pending cards); true when the batch carried any event. */
   async record(batch: EventBatch): Promise<boolean> {
     await this.relearnConversations();
-    const flat = batch.events.senders.flatMap((s) => s.events.map((event) => ({ senderHref: s.href ? new URL(s.href, batch.url).toString() : undefined, event })));
+    const flat = batch.events.senders.flatMap((s) => s.events.map((event) => ({ senderHref: s.href ? new URL(s.href, batch.url).toString() : undefined, senderRel: s.rel, event })));
     const updates = this.reader.read(flat, batch.url);
-    const persisted: PersistedInvitation[] = updates.length
-      ? await this.repositories.persistEventBatch({ invitations: updates.map((u) => toUpsert(this.accountId, u)) })
+    const conversation = await this.conversations.read(flat, batch.url, updates);
+    const anyConversation = (conversation.batch.messages?.length ?? 0) + (conversation.batch.conversations?.length ?? 0) > 0;
+    const persisted: PersistedInvitation[] = updates.length || anyConversation
+      ? await this.repositories.persistEventBatch({ invitations: updates.map((u) => toUpsert(this.accountId, u)), conversations: conversation.batch })
       : [];
     // `persisted` has one entry per distinct invitation (first-seen order) and `updates` one per event, so updates[i]
     // could be another invitation's: report each changed record with the latest update of its own invitation.
@@ -70,7 +76,23 @@ export class InvitationBook {
       const update = latest.get(p.record.invitationHref);
       if (p.changed && update) this.onChange({ accountId: this.accountId, update, record: p.record });
     }
+    await this.settleConversations(conversation);
     return flat.length > 0;
+  }
+
+  /**
+   * What follows from the stored conversation changes, still before the batch is acknowledged (a crash re-delivers
+   * and these moves repeat harmlessly): ended conversations move their invitation (and card), replies get their outcome.
+   */
+  private async settleConversations(result: ConversationBatchResult): Promise<void> {
+    for (const href of result.ended) {
+      const conversation = await this.repositories.messages.conversation(this.accountId, href);
+      const record = conversation && (await this.repositories.invitations.get(conversation.invitationId));
+      if (record) await this.apply(record, { kind: 'conversationEnded', by: conversation.endedBy ?? 'remote' }, 'completed');
+    }
+    for (const outcome of result.replyOutcomes) {
+      await this.repositories.messages.setReplyState(outcome.replyId, outcome.delivered ? 'delivered' : 'failed', outcome.failure);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { Logger } from '../logger';
 import type { HttpTransport } from '../ucwa/http';
 import { type InvitationInput, InvitationRecord, isInvitationId, Repositories } from '../store';
+import { ConversationActions } from './conversation-actions';
 import { AccountConfig, AccountStatusView, AccountWatcher, type ActionOutcome, InvitationChange, WatcherTiming } from './account-watcher';
 
 export type ActResult =
@@ -38,9 +39,12 @@ export class WatcherSupervisor {
   private readonly statusListeners = new Set<StatusListener>();
   /** One supervisor per process: a click moved out of pending before this was made belongs to an earlier process. */
   private readonly startedAt: Date;
+  /** Reply and Leave in the accepted conversations, through each account's running watcher. */
+  readonly conversations: ConversationActions;
 
   constructor(private readonly deps: SupervisorDeps) {
     this.startedAt = deps.startedAt ?? new Date();
+    this.conversations = new ConversationActions(deps.repositories, (accountId) => this.watchers.get(accountId)?.messaging, deps.logger);
   }
 
   /** Invitation changes of every account, after they were persisted. Returns an unsubscribe function. */

@@ -143,6 +143,13 @@ describe('bot configuration (loadConfig)', () => {
     assert.equal(loadConfig({ ...UCWA, DEMO_SIMULATOR_PORT: 'abc' }).demo, undefined, 'ignored outside the demo');
   });
 
+  it('IM_IDLE_MINUTES: 10 by default, a whole number of minutes from 1 to 1440', () => {
+    assert.equal(loadConfig({}).imIdleMinutes, 10);
+    assert.equal(loadConfig({ IM_IDLE_MINUTES: '3' }).imIdleMinutes, 3);
+    refuses({ IM_IDLE_MINUTES: '0' }, 'IM_IDLE_MINUTES', /1 to 1440/);
+    refuses({ IM_IDLE_MINUTES: '5m' }, 'IM_IDLE_MINUTES', /whole number/);
+  });
+
   it('HTTP_REQUEST_TIMEOUT_MS and ToBotFromChannelOpenIdMetadataUrl (advanced/testing): validated like the others', () => {
     assert.equal(loadConfig({}).httpRequestTimeoutMs, 15_000);
     assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '1000' }).httpRequestTimeoutMs, 1000);

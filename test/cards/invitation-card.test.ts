@@ -53,6 +53,7 @@ const EXPECTED_STATUS: Record<InvitationState, RegExp | undefined> = {
   denied: /^A presenter denied entry from the lobby$/,
   failed: /^Failed$/,
   ended: /^No longer available$/,
+  conversationEnded: /^Conversation ended$/,
 };
 
 describe('invitation card', () => {

@@ -81,6 +81,41 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   };
   const simInvitation = async (id: string) => (await (await fetch(`${sim.origin}/_sim/invitations/${id}`)).json()) as { clientAction: string; declineReason?: string };
 
+  it('prints each later message of an accepted IM as a message line, not the first message again', async () => {
+    const p = run([...base(), '--accept'], { SFB_PW: 'demo' });
+    try {
+      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      const id = await invite({ kind: 'messaging', subject: 'Numbers', message: 'Hi Alex' });
+      await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
+      const said = await fetch(`${sim.origin}/_sim/invitations/${id}/messages`, { method: 'POST', body: JSON.stringify({ text: 'can you send me the numbers?' }) });
+      assert.equal(said.status, 200);
+      const line = await eventually('the message line', () => p.lines().find((l) => l.type === 'message'));
+      assert.equal(line.text, 'can you send me the numbers?');
+      assert.equal(line.from, 'Megan Bowen');
+      assert.equal(p.lines().filter((l) => l.type === 'message').length, 1, 'the first message is not printed again');
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    assert.equal(await p.exit, 0);
+  });
+
+  it('--reply TEXT: accepts the IM, sends the text, leaves', async () => {
+    const p = run([...base(), '--reply', 'In a meeting, call you back'], { SFB_PW: 'demo' });
+    try {
+      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      const id = await invite({ kind: 'messaging', subject: 'Quick one' });
+      const leave = await eventually('the leave line', () => p.lines().find((l) => l.type === 'action' && l.action === 'leave'));
+      assert.equal(leave.ok, true);
+      assert.equal(p.lines().find((l) => l.type === 'action' && l.action === 'reply')?.ok, true);
+      const transcript = (await (await fetch(`${sim.origin}/_sim/invitations/${id}/messages`)).json()) as Array<{ by: string; text: string }>;
+      assert.deepEqual(transcript.filter((t) => t.by === 'client').map((t) => t.text), ['In a meeting, call you back']);
+      assert.equal((await simInvitation(id) as unknown as { state: string }).state, 'ended');
+    } finally {
+      p.child.kill('SIGINT');
+    }
+    assert.equal(await p.exit, 0);
+  });
+
   it('--decline: declines with reason Local; prints the action and the completed line with outcome declined', async () => {
     const p = run([...base(), '--decline'], { SFB_PW: 'demo' });
     try {

@@ -28,6 +28,7 @@ const OPTIONAL: Record<string, string> = {
   UCWA_OAUTH_RESOURCE: 'oauth mode only; the default (connection: getUserToken) fits the Entra ID v2 connection the template creates; pool (getAadTokens per pool origin) is for an Azure AD v1 connection made by hand',
   OAuthUrl: "botbuilder's token service endpoint; the default (https://token.botframework.com) is right unless the Azure Bot uses a regional token service; tests point it at a fake",
   HTTP_REQUEST_TIMEOUT_MS: 'how long a client may take to send a whole request; the default (15 s) is generous for the Bot Framework; tests make it short to show slow clients are cut off',
+  IM_IDLE_MINUTES: 'how long an accepted IM may be quiet before the bot leaves it; the default (10 minutes) suits most people',
   ToBotFromChannelOpenIdMetadataUrl: "botbuilder's location of the channel's token signing keys; the public cloud default is right in production; tests point it at a local stand-in",
 };
 

@@ -38,6 +38,9 @@ const INPUTS: Array<[label: string, input: InvitationInput]> = [
   ['recovered movedOn', { kind: 'recovered', finding: 'movedOn' }],
   ['recovered gone', { kind: 'recovered', finding: 'gone' }],
   ['recovered unusable', { kind: 'recovered', finding: 'unusable' }],
+  ['conversation ended by user', { kind: 'conversationEnded', by: 'user' }],
+  ['conversation ended by remote', { kind: 'conversationEnded', by: 'remote' }],
+  ['conversation left idle', { kind: 'conversationEnded', by: 'idle' }],
 ];
 
 /** Cell codes: `-` nothing changes, `x` a click that loses, `settle` the same status made final; else the target. */
@@ -51,6 +54,9 @@ const TARGETS: Record<string, InvitationStatus> = {
   repl: { state: 'ended', reason: 'applicationReplaced', provisional: false },
   refP: { state: 'failed', reason: 'actionRefused', provisional: true },
   clP: { state: 'failed', reason: 'connectionLost', provisional: true },
+  left: { state: 'conversationEnded', reason: 'leftByUser', provisional: false },
+  rem: { state: 'conversationEnded', reason: 'endedByRemote', provisional: false },
+  idle: { state: 'conversationEnded', reason: 'idleLeft', provisional: false },
 };
 
 /**
@@ -59,28 +65,31 @@ const TARGETS: Record<string, InvitationStatus> = {
  */
 const TABLE: Array<[status: string, events: string, ...cells: string[]]> = [
   // status                       events       acc    dec    ok   notOff notConn ended   appGone refused convGone lost    repl    reopen moved gone unusable
-  ['pending/reported',            '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-'],
-  ['pending/clickReturned',       '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-'],
-  ['pending/reopened',            '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-'],
-  ['accepting/clicked',           '->>>>>>>>', 'x',   'x',   '-', 'ret', 'ret',  'ebaP', 'lost', 'refP', 'clP',   'lost', 'repl', 'reo', '-',  '-', '-'],
-  ['declining/clicked',           '->>>>>>>>', 'x',   'x',   '-', 'ret', 'ret',  'ebaP', 'lost', 'refP', 'clP',   'lost', 'repl', 'reo', '-',  '-', '-'],
-  ['inLobby/reported',            '-->>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-'],
-  ['connected/reported',          '--->>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['declined/reported',           '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['cancelledBySender/reported',  '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['missed/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['answeredElsewhere/reported',  '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['denied/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['failed/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['failed/actionRefused',        '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['failed/connectionLost',       '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['ended/endedBeforeAnswer',     '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['ended/applicationLost',       '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
-  ['ended/applicationReplaced',   '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-'],
+  ['pending/reported',            '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-', '-', '-', '-'],
+  ['pending/clickReturned',       '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-', '-', '-', '-'],
+  ['pending/reopened',            '->>>>>>>>', 'acc', 'dec', '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-', '-', '-', '-'],
+  ['accepting/clicked',           '->>>>>>>>', 'x',   'x',   '-', 'ret', 'ret',  'ebaP', 'lost', 'refP', 'clP',   'lost', 'repl', 'reo', '-',  '-', '-', '-', '-', '-'],
+  ['declining/clicked',           '->>>>>>>>', 'x',   'x',   '-', 'ret', 'ret',  'ebaP', 'lost', 'refP', 'clP',   'lost', 'repl', 'reo', '-',  '-', '-', '-', '-', '-'],
+  ['inLobby/reported',            '-->>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    'clP',   'lost', 'repl', '-',   '-',  '-', '-', '-', '-', '-'],
+  ['connected/reported',          '--->>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', 'left', 'rem', 'idle'],
+  ['declined/reported',           '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['cancelledBySender/reported',  '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['missed/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['answeredElsewhere/reported',  '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['denied/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['failed/reported',             '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['failed/actionRefused',        '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['failed/connectionLost',       '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['ended/endedBeforeAnswer',     '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['ended/applicationLost',       '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['ended/applicationReplaced',   '---------', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     '-',    '-',    '-',   '-',  '-', '-', '-', '-', '-'],
+  ['conversationEnded/leftByUser',   '---------', 'x', 'x', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-'],
+  ['conversationEnded/endedByRemote','---------', 'x', 'x', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-'],
+  ['conversationEnded/idleLeft',     '---------', 'x', 'x', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-'],
   // Provisional: every outcome the pool reports overrules them, a non-terminal one (inLobby, connected) included.
-  ['failed/actionRefused/P',      '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'settle', 'settle', '-', '-', '-', '-'],
-  ['failed/connectionLost/P',     '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'lost', 'repl', '-',   '-',  '-', '-'],
-  ['ended/endedBeforeAnswer/P',   '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'settle', 'settle', '-', '-', '-', '-'],
+  ['failed/actionRefused/P',      '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'settle', 'settle', '-', '-', '-', '-', '-', '-', '-'],
+  ['failed/connectionLost/P',     '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'lost', 'repl', '-',   '-',  '-', '-', '-', '-', '-'],
+  ['ended/endedBeforeAnswer/P',   '->>>>>>>>', 'x',   'x',   '-', '-',   '-',    '-',    '-',    '-',    '-',     'settle', 'settle', '-', '-', '-', '-', '-', '-', '-'],
 ];
 
 function parseStatus(text: string): InvitationStatus {
