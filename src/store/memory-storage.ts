@@ -51,6 +51,14 @@ export class MemoryStorage implements ClosableStorage {
     }
   }
 
+  async deleteIfETag(key: string, eTag: string): Promise<boolean> {
+    this.checkOpen();
+    checkKeys([key], 'delete');
+    if (this.entries.get(key)?.eTag !== eTag) return false;
+    await this.delete([key]);
+    return true;
+  }
+
   async keysWithPrefix(prefix: string): Promise<string[]> {
     this.checkOpen();
     // Keys sharing a prefix are contiguous in code-unit order, starting where the prefix itself would sort.

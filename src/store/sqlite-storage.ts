@@ -42,6 +42,7 @@ export class SqliteStorage implements ClosableStorage {
   private readonly readMany: (keys: string[]) => Row[];
   private readonly writeMany: Database.Transaction<(plan: PlannedWrite[]) => void>;
   private readonly deleteMany: Database.Transaction<(keys: string[]) => void>;
+  private readonly deleteUnchanged: Database.Statement<[string, string]>;
   private readonly selectKeysFrom: Database.Statement<[string], string>;
   private readonly selectKeysBetween: Database.Statement<[string, string], string>;
 
@@ -68,6 +69,7 @@ export class SqliteStorage implements ClosableStorage {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag`,
     );
     const deleteOne = this.db.prepare<[string]>('DELETE FROM items WHERE key = ?');
+    this.deleteUnchanged = this.db.prepare<[string, string]>('DELETE FROM items WHERE key = ? AND etag = ?');
     this.selectKeysFrom = this.db.prepare<[string], string>(KEY_LISTING_SQL.from).pluck();
     this.selectKeysBetween = this.db.prepare<[string, string], string>(KEY_LISTING_SQL.between).pluck();
 
@@ -113,6 +115,12 @@ export class SqliteStorage implements ClosableStorage {
     this.checkOpen();
     checkKeys(keys, 'delete');
     if (keys.length > 0) this.deleteMany.immediate(keys);
+  }
+
+  async deleteIfETag(key: string, eTag: string): Promise<boolean> {
+    this.checkOpen();
+    checkKeys([key], 'delete');
+    return this.deleteUnchanged.run(key, eTag).changes === 1;
   }
 
   async keysWithPrefix(prefix: string): Promise<string[]> {
