@@ -24,6 +24,13 @@ export interface NotifierDeps {
   /** One line for the Teams notification feed. */
   summary(record: InvitationRecord): string;
   log: Logger;
+  /**
+   * Accounts whose cards are delivered at the same time. Each account's cards go in queue order, one after the
+   * other; different accounts do not wait for each other, so a Retry-After that Teams gives one conversation holds
+   * back only that conversation (the sender still keeps the per-conversation spacing and the app-wide budget).
+   * Default 64.
+   */
+  parallelAccounts?: number;
 }
 
 export class CardNotifier {
@@ -84,7 +91,19 @@ export class CardNotifier {
 
   private async drainOnce(): Promise<void> {
     const pending = await this.deps.repositories.notifications.pending();
-    for (const n of pending) {
+    const lanes = [...lanesByAccount(pending).values()];
+    let next = 0;
+    // A fixed number of workers, each taking the next account's lane when it finishes one.
+    const worker = async (): Promise<void> => {
+      while (next < lanes.length && !this.stopped) await this.deliverLane(lanes[next++]);
+    };
+    const workers = Math.max(1, Math.min(this.deps.parallelAccounts ?? 64, lanes.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
+  /** One account's notifications, in queue order; a closed sender ends the lane (the rest stays pending). */
+  private async deliverLane(lane: PendingNotification[]): Promise<void> {
+    for (const n of lane) {
       if (this.stopped) return;
       try {
         await this.deliver(n);
@@ -172,4 +191,20 @@ export class CardNotifier {
     await invitations.setTeamsActivity(record.id, activityId, conversationId);
     this.postedNotStored.delete(record.id);
   }
+}
+
+/**
+ * Groups notifications by account, keeping queue order within each and ordering the groups by their oldest
+ * notification. Invitation ids start with the account's key (invitationIdFor), so no record has to be read first.
+ */
+function lanesByAccount(pending: readonly PendingNotification[]): Map<string, PendingNotification[]> {
+  const lanes = new Map<string, PendingNotification[]>();
+  for (const n of pending) {
+    const dot = n.invitationId.indexOf('.');
+    const account = dot > 0 ? n.invitationId.slice(0, dot) : n.invitationId;
+    const lane = lanes.get(account);
+    if (lane) lane.push(n);
+    else lanes.set(account, [n]);
+  }
+  return lanes;
 }

@@ -11,7 +11,10 @@ export interface SenderOptions {
   appId: string;
   /** Minimum time between two sends to one conversation. */
   minIntervalMs?: number;
-  /** Sends per second across all conversations (Teams allows about 50 per app per tenant; older docs say 30). */
+  /**
+   * Sends per second across all conversations. Default 50, the per-app-per-tenant limit in Teams' current rate-limit
+   * page (older versions said 30); a 429 above it is retried for that conversation alone.
+   */
   globalPerSecond?: number;
   maxAttempts?: number;
   backoff?: BackoffPolicy;
@@ -92,7 +95,7 @@ export class ProactiveSender {
     private readonly log: Logger,
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 200;
-    this.globalIntervalMs = 1000 / (options.globalPerSecond ?? 30);
+    this.globalIntervalMs = 1000 / (options.globalPerSecond ?? 50);
     this.maxAttempts = options.maxAttempts ?? 6;
     this.backoff = options.backoff ?? { baseMs: 1_000, maxMs: 30_000 };
   }

@@ -10,14 +10,41 @@ export interface TimeOptions {
 
 const LOCALE = 'en-GB';
 
-/** The zone to format in: the requested one when the runtime knows it, otherwise UTC. */
-export function resolveTimeZone(timeZone: string | undefined): string {
-  if (!timeZone) return 'UTC';
+/**
+ * Building an Intl formatter costs far more than using one (ICU loads the zone's rules), and every card formats
+ * times: formatters are kept per time zone. The zones a runtime knows are a few hundred, but the names asked for
+ * come from Teams activities, so the cache is cleared when it fills rather than grow without bound.
+ */
+class PerZone<T> {
+  private readonly byZone = new Map<string, T>();
+
+  constructor(
+    private readonly build: (timeZone: string) => T,
+    private readonly capacity = 1000,
+  ) {}
+
+  get(timeZone: string): T {
+    let value = this.byZone.get(timeZone);
+    if (value === undefined) {
+      value = this.build(timeZone);
+      if (this.byZone.size >= this.capacity) this.byZone.clear();
+      this.byZone.set(timeZone, value);
+    }
+    return value;
+  }
+}
+
+const resolvedZones = new PerZone<string>((timeZone) => {
   try {
     return new Intl.DateTimeFormat(LOCALE, { timeZone }).resolvedOptions().timeZone;
   } catch {
     return 'UTC';
   }
+});
+
+/** The zone to format in: the requested one when the runtime knows it, otherwise UTC. */
+export function resolveTimeZone(timeZone: string | undefined): string {
+  return timeZone ? resolvedZones.get(timeZone) : 'UTC';
 }
 
 function toDate(value: string | Date | undefined): Date | undefined {
@@ -41,6 +68,8 @@ export function formatDateTime(value: string | Date | undefined, options: TimeOp
   return `${day}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
 
+const RELATIVE_FORMAT = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
 /** "3 minutes ago", "yesterday", "in 2 hours" relative to now; for point-in-time answers such as the status card. */
 export function formatRelative(value: string | Date | undefined, options: TimeOptions = {}): string | undefined {
   const date = toDate(value);
@@ -51,7 +80,7 @@ export function formatRelative(value: string | Date | undefined, options: TimeOp
     ['hour', 3_600],
     ['minute', 60],
   ];
-  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const format = RELATIVE_FORMAT;
   for (const [unit, size] of units) {
     if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
   }
@@ -68,18 +97,23 @@ interface DateParts {
   timeZoneName: string;
 }
 
+const dateFormatters = new PerZone(
+  (timeZone) =>
+    new Intl.DateTimeFormat(LOCALE, {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    }),
+);
+
 function partsOf(date: Date, timeZone: string): DateParts {
-  const formatter = new Intl.DateTimeFormat(LOCALE, {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  });
+  const formatter = dateFormatters.get(timeZone);
   const parts: Record<string, string> = {};
   for (const part of formatter.formatToParts(date)) parts[part.type] = part.value;
   return {

@@ -16,8 +16,10 @@
 //   drops the element). The data is handed to the engine as StrictRecord maps that record every lookup of a
 //   missing key (the expression engine looks properties of a Map up with `get`), and any such lookup fails the
 //   render. Every key a template uses must therefore be present (optional values are '' or false, not absent).
-// - Templates are deep-cloned and deep-frozen once in defineTemplate; every render builds its own Template from
-//   that frozen source, and data is converted into fresh maps, so nothing one render does can reach another.
+// - Templates are deep-cloned and deep-frozen once in defineTemplate, and compiled once: the engine parses every
+//   `${...}` when a Template is built, which cost more than the expansion itself, so one Template per card
+//   template is reused (expand() resets its context and warnings; renders are synchronous, so they never
+//   overlap). Data is converted into fresh maps and the output is deep-copied, so no render can reach another.
 import { Template } from 'adaptivecards-templating';
 import { neutralizeTemplateMarkers } from './text';
 
@@ -66,6 +68,18 @@ export interface CardTemplate<TData extends object> {
 
 const MAX_DEPTH = 64;
 
+/** The compiled engine of each defined template (kept off the template so its shape stays plain data). */
+const engines = new WeakMap<CardTemplate<object>, Template>();
+
+function engineFor(template: CardTemplate<object>): Template {
+  let engine = engines.get(template);
+  if (!engine) {
+    engine = new Template(template.prepared);
+    engines.set(template, engine);
+  }
+  return engine;
+}
+
 /**
  * Validates and freezes a card template. Throws CardRenderError when it is not an AdaptiveCard of version 1.5 with
  * the schema, or when a `$when` is not exactly one `${...}` expression.
@@ -95,7 +109,7 @@ export function renderTemplate<TData extends object>(template: CardTemplate<TDat
   let expanded: unknown;
   let warnings: string[];
   try {
-    const engine = new Template(template.prepared);
+    const engine = engineFor(template);
     expanded = engine.expand({ $root: root });
     warnings = engine.getLastTemplateExpansionWarnings() ?? [];
   } catch (error) {

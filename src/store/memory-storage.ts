@@ -12,6 +12,8 @@ interface Entry {
 
 export class MemoryStorage implements ClosableStorage {
   private readonly entries = new Map<string, Entry>();
+  /** Every key in compareKeys order, so a prefix listing is a binary search plus the matching run. */
+  private readonly sortedKeys: string[] = [];
   private closed = false;
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -35,18 +37,48 @@ export class MemoryStorage implements ClosableStorage {
       if (!current) throw new ETagConflictError(w.key, 'the item does not exist (a specific eTag was given)');
       if (current.eTag !== w.expectedETag) throw new ETagConflictError(w.key);
     }
-    for (const w of plan) this.entries.set(w.key, { json: w.json, eTag: w.newETag });
+    for (const w of plan) {
+      if (!this.entries.has(w.key)) this.sortedKeys.splice(this.firstIndexAtOrAfter(w.key), 0, w.key);
+      this.entries.set(w.key, { json: w.json, eTag: w.newETag });
+    }
   }
 
   async delete(keys: string[]): Promise<void> {
     this.checkOpen();
     checkKeys(keys, 'delete');
-    for (const key of keys) this.entries.delete(key);
+    for (const key of keys) {
+      if (this.entries.delete(key)) this.sortedKeys.splice(this.firstIndexAtOrAfter(key), 1);
+    }
+  }
+
+  async deleteIfETag(key: string, eTag: string): Promise<boolean> {
+    this.checkOpen();
+    checkKeys([key], 'delete');
+    if (this.entries.get(key)?.eTag !== eTag) return false;
+    await this.delete([key]);
+    return true;
   }
 
   async keysWithPrefix(prefix: string): Promise<string[]> {
     this.checkOpen();
-    return [...this.entries.keys()].filter((k) => k.startsWith(prefix)).sort(compareKeys);
+    // Keys sharing a prefix are contiguous in code-unit order, starting where the prefix itself would sort.
+    const found: string[] = [];
+    for (let i = this.firstIndexAtOrAfter(prefix); i < this.sortedKeys.length; i++) {
+      if (!this.sortedKeys[i].startsWith(prefix)) break;
+      found.push(this.sortedKeys[i]);
+    }
+    return found;
+  }
+
+  private firstIndexAtOrAfter(key: string): number {
+    let low = 0;
+    let high = this.sortedKeys.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareKeys(this.sortedKeys[mid], key) < 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   async close(): Promise<void> {

@@ -50,10 +50,12 @@ export class QueueSignal {
 }
 
 /**
- * Completing a notification does not delete it: botbuilder's Storage has no conditional delete, and an
- * unconditional one could drop a notification enqueued a moment earlier. Instead the entry becomes a tombstone
- * (`completedAt`) through an eTag-guarded write; the next enqueue simply overwrites it. So one small item per
- * invitation stays behind; remove it together with the invitation record when invitations are purged.
+ * Completing a notification deletes it only while it is still the version the drainer handled: on a storage with a
+ * conditional delete (deleteIfETag: SQLite, memory) it is removed, so the queue holds only pending work and a
+ * drain pass reads nothing else. An unconditional delete could drop a notification enqueued a moment earlier, so
+ * on a storage without one (botbuilder's Storage has none) the entry becomes a tombstone (`completedAt`) through
+ * an eTag-guarded write instead; the next enqueue overwrites it, and it is removed with the invitation record when
+ * invitations are purged.
  */
 export class NotificationQueue {
   private readonly clock: Clock;
@@ -129,6 +131,8 @@ export class NotificationQueue {
     if (!current || current.value.completedAt !== undefined || current.value.createdAt !== expectedCreatedAt) {
       return false;
     }
+    // A writer that read the entry before it went writes back under the old eTag, fails, and re-reads: no loss.
+    if (this.storage.deleteIfETag) return this.storage.deleteIfETag(key, current.eTag);
     const done: StoredNotification = { ...current.value, completedAt: this.clock().toISOString() };
     try {
       await this.storage.write({ [key]: guarded(done, current.eTag) });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
 import { ETagConflictError } from './errors';
+import { prefixRange } from './key-range';
 import { type ClosableStorage, compareKeys } from './storage';
 import { checkKeys, materialise, type PlannedWrite, planWrites } from './write-plan';
 
@@ -26,13 +27,24 @@ const SCHEMA = `
     etag  TEXT NOT NULL
   ) STRICT, WITHOUT ROWID`;
 
+/**
+ * How keys are listed by prefix: a range on the primary key (BINARY collation, UTF-8 byte order), which seeks the
+ * index instead of scanning the table; LIKE/GLOB would need escaping, and substr() cannot use the index at all.
+ */
+export const KEY_LISTING_SQL = {
+  from: 'SELECT key FROM items WHERE key >= ?',
+  between: 'SELECT key FROM items WHERE key >= ? AND key < ?',
+} as const;
+
 export class SqliteStorage implements ClosableStorage {
   readonly filename: string;
   private readonly db: Database.Database;
   private readonly readMany: (keys: string[]) => Row[];
   private readonly writeMany: Database.Transaction<(plan: PlannedWrite[]) => void>;
   private readonly deleteMany: Database.Transaction<(keys: string[]) => void>;
-  private readonly selectKeys: Database.Statement<[string, string], string>;
+  private readonly deleteUnchanged: Database.Statement<[string, string]>;
+  private readonly selectKeysFrom: Database.Statement<[string], string>;
+  private readonly selectKeysBetween: Database.Statement<[string, string], string>;
 
   constructor(filename: string, options: SqliteStorageOptions = {}) {
     this.filename = filename;
@@ -57,10 +69,9 @@ export class SqliteStorage implements ClosableStorage {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = excluded.etag`,
     );
     const deleteOne = this.db.prepare<[string]>('DELETE FROM items WHERE key = ?');
-    // substr/length both count characters, so this is an exact prefix test for any text (LIKE/GLOB need escaping).
-    this.selectKeys = this.db
-      .prepare<[string, string], string>('SELECT key FROM items WHERE substr(key, 1, length(?)) = ?')
-      .pluck();
+    this.deleteUnchanged = this.db.prepare<[string, string]>('DELETE FROM items WHERE key = ? AND etag = ?');
+    this.selectKeysFrom = this.db.prepare<[string], string>(KEY_LISTING_SQL.from).pluck();
+    this.selectKeysBetween = this.db.prepare<[string, string], string>(KEY_LISTING_SQL.between).pluck();
 
     // One deferred transaction for a multi-key read gives a consistent snapshot across the keys.
     this.readMany = this.db.transaction((keys: string[]) =>
@@ -106,9 +117,21 @@ export class SqliteStorage implements ClosableStorage {
     if (keys.length > 0) this.deleteMany.immediate(keys);
   }
 
+  async deleteIfETag(key: string, eTag: string): Promise<boolean> {
+    this.checkOpen();
+    checkKeys([key], 'delete');
+    return this.deleteUnchanged.run(key, eTag).changes === 1;
+  }
+
   async keysWithPrefix(prefix: string): Promise<string[]> {
     this.checkOpen();
-    return this.selectKeys.all(prefix, prefix).sort(compareKeys);
+    const range = prefixRange(prefix);
+    const inRange =
+      range.before === undefined
+        ? this.selectKeysFrom.all(range.from)
+        : this.selectKeysBetween.all(range.from, range.before);
+    // The range is exact for whole code points; the filter covers a prefix that ends half-way through a pair.
+    return inRange.filter((k) => k.startsWith(prefix)).sort(compareKeys);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,11 @@ import type { Storage } from 'botbuilder';
 export interface ScanStorage extends Storage {
   /** All stored keys that start with `prefix` (case-sensitive), in ascending order. */
   keysWithPrefix(prefix: string): Promise<string[]>;
+  /**
+   * Deletes `key` only while its eTag is still `eTag`; true when it was deleted. Optional: botbuilder's Storage has
+   * no conditional delete, and a store (or wrapper) without one keeps completed items as tombstones instead.
+   */
+  deleteIfETag?(key: string, eTag: string): Promise<boolean>;
 }
 
 /** A ScanStorage that owns resources (a file handle, a connection) and must be closed on shutdown. */

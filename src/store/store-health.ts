@@ -77,10 +77,24 @@ function describe(error: unknown): unknown {
  * own errors and leave the reporting to StoreHealth.
  */
 export class HealthReportingStorage implements ClosableStorage {
+  /** Present exactly when the wrapped storage has it (callers test for it). */
+  readonly deleteIfETag?: (key: string, eTag: string) => Promise<boolean>;
+
   constructor(
     private readonly inner: ClosableStorage,
     private readonly health: StoreHealth,
-  ) {}
+  ) {
+    const conditionalDelete = inner.deleteIfETag?.bind(inner);
+    if (conditionalDelete) {
+      this.deleteIfETag = async (key, eTag) => {
+        let deleted = false;
+        await this.reported(async () => {
+          deleted = await conditionalDelete(key, eTag);
+        });
+        return deleted;
+      };
+    }
+  }
 
   read(keys: string[]): Promise<StoreItems> {
     return this.inner.read(keys);

@@ -43,6 +43,12 @@ export interface WatcherTiming {
   authBackoff: BackoffPolicy;
   userAgent: string;
   culture: string;
+  /**
+   * How stale the stored event-channel position may grow while nothing but empty renewals arrive. Each P-GET
+   * answer moves the position, but resuming from an older one only costs a resync (the server re-delivers or
+   * points at its first unacknowledged batch), so idle renewals are saved at most this often.
+   */
+  idlePositionSaveSeconds: number;
 }
 
 export const DEFAULT_TIMING: WatcherTiming = {
@@ -52,6 +58,7 @@ export const DEFAULT_TIMING: WatcherTiming = {
   authBackoff: { baseMs: 60_000, maxMs: 15 * 60_000 },
   userAgent: 'SfbInvitationsForTeams/0.1',
   culture: 'en-US',
+  idlePositionSaveSeconds: 900,
 };
 
 export interface AccountStatusView {
@@ -210,12 +217,15 @@ export class AccountWatcher {
 
   /** Runs the event channel of the connected application until it fails (or the watcher stops). */
   private async watchEvents(startHref: string, signal: AbortSignal, worked: () => void): Promise<never> {
+    const position = new PositionSaving(this.timing.idlePositionSaveSeconds * 1000);
     const channel = new EventChannel(this.session, startHref, {
       timeoutSeconds: this.timing.pgetTimeoutSeconds,
       backoff: this.timing.backoff,
       random: this.deps.random,
       onBatch: async (batch) => {
-        if (await this.book.record(batch)) this.status.lastEventAt = new Date().toISOString();
+        const recorded = await this.book.record(batch);
+        if (recorded) this.status.lastEventAt = new Date().toISOString();
+        position.answered(recorded);
         worked();
       },
       onReset: (kind) => this.book.reconcile(kind, this.connection.application),
@@ -228,7 +238,7 @@ export class AccountWatcher {
       onPosition: async (href) => {
         worked();
         if (this.status.state !== 'connected') await this.setStatus('connected');
-        await this.saveSession({ eventsHref: href });
+        if (position.mustSave(Date.now())) await this.saveSession({ eventsHref: href });
       },
     });
     return channel.run(signal);
@@ -353,6 +363,34 @@ export class AccountWatcher {
     } catch (err) {
       this.log[storeRefused(err) ? 'debug' : 'warn']('could not save the account session', { error: err as Error });
     }
+  }
+}
+
+/**
+ * Decides which event-channel positions are stored. A position reached by a batch that changed an invitation, or
+ * by a resync/resume link (no batch), is saved at once; one reached by an empty renewal only when the stored one is
+ * older than `idleMs`. Saving each renewal would cost a read and a write transaction per account every P-GET hold.
+ */
+export class PositionSaving {
+  private batchSeen = false;
+  private batchChangedSomething = false;
+  private lastSavedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly idleMs: number) {}
+
+  /** A batch arrived on the channel; `changed` says whether it moved any invitation. */
+  answered(changed: boolean): void {
+    this.batchSeen = true;
+    this.batchChangedSomething ||= changed;
+  }
+
+  /** The channel moved to a new position at `nowMs`: whether to store it. */
+  mustSave(nowMs: number): boolean {
+    const save = !this.batchSeen || this.batchChangedSomething || nowMs - this.lastSavedAt >= this.idleMs;
+    this.batchSeen = false;
+    this.batchChangedSomething = false;
+    if (save) this.lastSavedAt = nowMs;
+    return save;
   }
 }
 

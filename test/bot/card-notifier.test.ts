@@ -169,6 +169,24 @@ describe('CardNotifier + ProactiveSender (fake connector, fake clock)', function
     assert.deepEqual(await w.repositories.notifications.pending(), []);
   });
 
+  it("429 for one user's conversation holds back only that conversation: another user's card goes out meanwhile", async () => {
+    w = world();
+    await installed(ALEX);
+    await installed(MEGAN);
+    await invitation('For Alex, throttled', ALEX);
+    await invitation('For Megan', MEGAN);
+    const alexChat = `a:personal-${ALEX.aadObjectId}`;
+    connector.respondNext('post', { status: 429, headers: { 'Retry-After': '30' }, conversationId: alexChat }, 2);
+    await drain();
+    const [throttled] = connector.requests.filter((r) => r.status === 429);
+    const alexCard = connector.posts(alexChat)[0];
+    const meganCard = connector.posts(`a:personal-${MEGAN.aadObjectId}`)[0];
+    assert.ok(alexCard && meganCard, 'both cards were posted');
+    assert.ok(alexCard.at - throttled.at >= 60_000, 'Alex waited out both Retry-Afters');
+    assert.ok(meganCard.at - START < 30_000, `Megan's card came ${meganCard.at - START} ms after the start, behind Alex's wait`);
+    assert.deepEqual(await w.repositories.notifications.pending(), []);
+  });
+
   it('503 is retried, with backoff', async () => {
     w = world();
     await installed();

@@ -175,6 +175,8 @@ export interface ScriptedResponse {
   body?: unknown;
   /** Runs before the answer goes out: something that happens while the request is in flight (or holds it). */
   meanwhile?: (request: ConnectorRequest) => Promise<void>;
+  /** Only for requests to this conversation (Teams throttles per conversation); any conversation when absent. */
+  conversationId?: string;
 }
 
 /**
@@ -284,7 +286,9 @@ export class FakeConnector extends EventEmitter {
       }
       const conversationId = decodeURIComponent(m[1]);
       const activityId = m[2] ? decodeURIComponent(m[2]) : undefined;
-      const i = this.script.findIndex((s) => s.kind === kind || s.kind === 'any');
+      const i = this.script.findIndex(
+        (s) => (s.kind === kind || s.kind === 'any') && (s.response.conversationId === undefined || s.response.conversationId === conversationId),
+      );
       const scripted = i >= 0 ? this.script.splice(i, 1)[0].response : undefined;
       const request: ConnectorRequest = { kind, conversationId, activityId, body, at, status: scripted?.status ?? (kind === 'post' ? 201 : 200) };
       if (scripted) {

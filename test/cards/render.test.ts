@@ -27,6 +27,24 @@ function throwsRenderError(fn: () => unknown, pattern: RegExp): void {
 }
 
 describe('renderTemplate', () => {
+  it('renders one compiled template again and again with nothing carried from an earlier render, even a failed one', () => {
+    const template = defineTemplate<{ title: string; items: Array<{ n: string }> }>(
+      'reused',
+      card([
+        { type: 'TextBlock', text: 'Hello ${title}' },
+        { $data: '${items}', type: 'TextBlock', text: '${n}' },
+      ]),
+    );
+    const first = renderTemplate(template, { title: 'one', items: [{ n: 'a' }, { n: 'b' }] });
+    const second = renderTemplate(template, { title: 'two', items: [] });
+    throwsRenderError(() => renderTemplate(template, { title: 'three' } as never), /items/);
+    const again = renderTemplate(template, { title: 'one', items: [{ n: 'a' }, { n: 'b' }] });
+    assert.deepEqual(again, first);
+    assert.deepEqual(second.body, [{ type: 'TextBlock', text: 'Hello two' }]);
+    first.body.push({ type: 'TextBlock', text: 'changed by the caller' });
+    assert.deepEqual(renderTemplate(template, { title: 'two', items: [] }), second);
+  });
+
   it('expands expressions, $when and $data', () => {
     const template = defineTemplate<{ title: string; show: boolean; hide: boolean; items: Array<{ n: string }> }>(
       'demo',

@@ -126,6 +126,19 @@ export class HookedStorage implements ScanStorage {
     return this.inner.delete(keys);
   }
 
+  /** Where the inner storage has it; the hook runs before it as before a write (it is the completing change). */
+  get deleteIfETag(): ((key: string, eTag: string) => Promise<boolean>) | undefined {
+    const inner = this.inner.deleteIfETag?.bind(this.inner);
+    if (!inner) return undefined;
+    return async (key, eTag) => {
+      const hook = this.hook;
+      this.hook = undefined;
+      if (hook) await hook();
+      this.writes++;
+      return inner(key, eTag);
+    };
+  }
+
   keysWithPrefix(prefix: string): Promise<string[]> {
     return this.inner.keysWithPrefix(prefix);
   }

@@ -88,6 +88,15 @@ for (const factory of storageFactories) {
       assert.deepEqual(await queue.pending(), [newer]);
     });
 
+    it('complete() leaves nothing of a handled notification for later drain passes to read, where the store can delete conditionally', async () => {
+      for (const id of ['a', 'b', 'c']) {
+        const n = await queue.enqueue(id, 'post');
+        assert.equal(await queue.complete(id, n.createdAt), true);
+      }
+      const left = await storage.keysWithPrefix(storageKeys.notification(''));
+      assert.deepEqual(left, storage.deleteIfETag ? [] : ['a', 'b', 'c'].map(storageKeys.notification), 'tombstones only without a conditional delete');
+    });
+
     it('after completion, a new enqueue starts a fresh notification of the requested kind', async () => {
       const posted = await queue.enqueue('a', 'post');
       await queue.complete('a', posted.createdAt);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isETagConflict } from '../../src/store/errors';
 import { InvitationRepository } from '../../src/store/invitation-repository';
-import { SqliteStorage } from '../../src/store/sqlite-storage';
+import { KEY_LISTING_SQL, SqliteStorage } from '../../src/store/sqlite-storage';
 import { TempDirs, upsertInput } from './helpers';
 
 describe('SqliteStorage', () => {
@@ -45,6 +45,23 @@ describe('SqliteStorage', () => {
     await assert.rejects(second.write({ b: { v: 4, eTag: before.b.eTag } }), isETagConflict);
     await second.write({ a: { v: 5, eTag: before.a.eTag } });
     assert.deepEqual(await second.keysWithPrefix(''), ['a', 'b']);
+  });
+
+  it('lists keys by prefix through the primary-key index, not a scan of the table', async () => {
+    const file = temp.dbPath();
+    const storage = open(file);
+    await storage.write({ 'sfb/a.1': { v: 1 }, 'sfb/b.1': { v: 1 } });
+    const probe = new Database(file);
+    const plans: string[] = [];
+    // Every statement the storage prepares for listing, as the query planner sees it.
+    for (const sql of Object.values(KEY_LISTING_SQL)) {
+      const bounds = ['sfb/a.', 'sfb/a/'].slice(0, sql.split('?').length - 1);
+      const rows = probe.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...bounds) as { detail: string }[];
+      plans.push(...rows.map((r) => r.detail));
+    }
+    probe.close();
+    for (const plan of plans) assert.match(plan, /SEARCH items USING PRIMARY KEY/, plan);
+    assert.deepEqual(await storage.keysWithPrefix('sfb/a.'), ['sfb/a.1']);
   });
 
   it('uses WAL journaling and one items table with key, value and etag', () => {

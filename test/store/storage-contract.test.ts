@@ -152,6 +152,40 @@ for (const factory of storageFactories) {
       assert.equal((await storage.keysWithPrefix('')).length, keys.length);
     });
 
+    it('lists exactly the keys under a prefix, not ones sharing a shorter or longer stem', async () => {
+      const keys = [
+        'sfb/invitations/abc.1',
+        'sfb/invitations/abc.2',
+        'sfb/invitations/abcd.1',
+        'sfb/invitations/ab.1',
+        'sfb/invitations/abc',
+        'sfb/invitations/abd.1',
+        'sfb/invitations0',
+      ];
+      await storage.write(Object.fromEntries(keys.map((k) => [k, { k }])));
+      assert.deepEqual(await storage.keysWithPrefix('sfb/invitations/abc.'), ['sfb/invitations/abc.1', 'sfb/invitations/abc.2']);
+      assert.deepEqual(await storage.keysWithPrefix('sfb/invitations/abc'), [
+        'sfb/invitations/abc',
+        'sfb/invitations/abc.1',
+        'sfb/invitations/abc.2',
+        'sfb/invitations/abcd.1',
+      ]);
+      assert.deepEqual(await storage.keysWithPrefix('sfb/invitations/'), keys.slice(0, 6).sort());
+    });
+
+    it('lists by prefixes ending in the highest characters of each UTF-8 length and in half a surrogate pair', async () => {
+      const keys = ['a\u007f', 'a\u007fz', 'a\u0080', 'a\ud7ffz', 'a\ue000', 'a\uffff', 'a\uffffz', 'a\u{10000}', 'a\u{10ffff}z', 'b', '😀a', '😁b'];
+      await storage.write(Object.fromEntries(keys.map((k) => [k, { k }])));
+      assert.deepEqual(await storage.keysWithPrefix('a\u007f'), ['a\u007f', 'a\u007fz']);
+      assert.deepEqual(await storage.keysWithPrefix('a\ud7ff'), ['a\ud7ffz']);
+      assert.deepEqual(await storage.keysWithPrefix('a\uffff'), ['a\uffff', 'a\uffffz']);
+      assert.deepEqual(await storage.keysWithPrefix('a\u{10ffff}'), ['a\u{10ffff}z']);
+      assert.deepEqual(await storage.keysWithPrefix('a\u{10000}'), ['a\u{10000}']);
+      assert.deepEqual(await storage.keysWithPrefix('😀'.slice(0, 1)), ['😀a', '😁b']);
+      assert.deepEqual(await storage.keysWithPrefix('😀'), ['😀a']);
+      assert.equal((await storage.keysWithPrefix('a')).length, 9);
+    });
+
     it('keeps stored state apart from the objects callers hold (copies in and out)', async () => {
       const input = { nested: { list: [1, 2] }, text: 'x' };
       await storage.write({ k: input });
