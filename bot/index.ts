@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JsonLogger } from '../src/logger';
+import { FencedStorage, openOwnershipStore, PartitionMap, PartitionOwner } from '../src/ownership';
 import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, StoreWriteProbe } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
@@ -18,6 +19,7 @@ import { routeLibraryConsole } from './http/library-console';
 import { RejectionLog } from './http/rejection-log';
 import { InstallationRepository } from './installations';
 import { InvitationBot } from './invitation-bot';
+import { OwnedAccounts } from './owned-accounts';
 import { PlaygroundProcess, portInUse, startPlayground } from './playground';
 import { ProactiveSender } from './proactive-sender';
 import { BotReadiness } from './readiness';
@@ -40,6 +42,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const storeHealth = new StoreHealth({ log });
   const storage = new HealthReportingStorage(await openStorage(config.storageUrl), storeHealth);
   const repositories = createRepositories(storage);
+  // Instances sharing the store split the accounts by partition leases; the watchers write only what this one owns.
+  const partitions = new PartitionMap(config.ownership.partitions);
+  const leases = await openOwnershipStore(config.storageUrl, { leaseMs: config.ownership.leaseSeconds * 1000 });
+  const owner = new PartitionOwner(leases, {
+    instanceId: config.ownership.instanceId,
+    partitions,
+    leaseMs: config.ownership.leaseSeconds * 1000,
+    renewMs: config.ownership.renewSeconds * 1000,
+    log,
+  });
+  const watcherRepositories = createRepositories(new FencedStorage(storage, partitions, (p) => owner.owns(p)));
   const installations = new InstallationRepository(storage);
   const transport = new NodeHttpTransport();
 
@@ -64,22 +77,25 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
   }
 
-  const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
+  const supervisor = new WatcherSupervisor({ transport, repositories, watcherRepositories, logger: log });
   const cards = createBotCards({ authMode: config.auth, phoneNumberOf: (id) => supervisor.config(id)?.phoneNumber });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
   // The one way the notifier hears of work (besides its retry timer): every write that queues a card says so.
   repositories.notifications.onQueued(() => void notifier.kick());
-  const watches = new WatchManager(supervisor, directory, installations, repositories, log);
+  watcherRepositories.notifications.onQueued(() => void notifier.kick());
+  const watches = new WatchManager(supervisor, directory, installations, repositories, log, (id) => owner.ownsAccount(id));
+  const owned = new OwnedAccounts(owner, supervisor, watches, log);
+  const ownership = () => `${owner.ownedPartitions().length}/${partitions.count} partitions, ${owned.count()} accounts (${owner.instanceId})`;
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
   notices.start();
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, demo, signIn, storeHealth });
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, demo, signIn, storeHealth, ownership });
   // The host name tells instances apart (on App Service each instance has its own).
   const probe = new StoreWriteProbe(storage, { instance: hostname() });
-  const readiness = new BotReadiness(probe, supervisor);
+  const readiness = new BotReadiness(probe, supervisor, ownership);
   const server = createBotServer(adapter, bot, () => readiness.check(), log, { requestTimeoutMs: config.httpRequestTimeoutMs, rejections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -88,9 +104,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   log.info('bot listening', { port: config.port, host: config.listenHost ?? 'all interfaces', mode: demo ? 'demo' : 'ucwa' });
   if (!config.appId && !demo) log.warn('no MicrosoftAppId: requests are not authenticated, so the bot listens on the loopback interface only');
   notifier.start();
+  await owner.start();
   const watching = await watches.startAll();
+  owned.start();
   readiness.phase = 'running';
-  log.info('watching linked accounts', { accounts: watching });
+  log.info('watching linked accounts', { accounts: watching, owned: ownership() });
 
   let playground: PlaygroundProcess | undefined;
   if (demo && config.demo?.playground) {
@@ -112,8 +130,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     server.close();
     await notices.stop();
     await notifier.stop();
-    // Deletes every UCWA application: the accounts sign out cleanly.
+    await owned.stop();
+    // Deletes every UCWA application: the accounts sign out cleanly. Then the partitions go to the other instances.
     await supervisor.stopAll();
+    await owner.stop();
+    await leases.close();
     await playground?.stop();
     await demo?.stop();
     transport.close();

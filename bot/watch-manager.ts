@@ -23,6 +23,8 @@ export class WatchManager {
     private readonly installations: InstallationRepository,
     private readonly repositories: Repositories,
     private readonly log: Logger,
+    /** Whether this instance owns an account (several instances share the accounts); default: it owns them all. */
+    private readonly owns: (accountId: string) => boolean = () => true,
   ) {}
 
   /** At start-up: watch every active, linked, not paused installation. */
@@ -37,9 +39,12 @@ export class WatchManager {
     if (installation.paused) return 'paused';
     const account = this.directory.find(installation);
     if (!account) return 'notLinked';
-    if (!this.supervisor.isWatching(installation.aadObjectId)) {
+    const config = this.directory.watcherConfig(installation, account);
+    // Owned by another instance: it is watched there.
+    if (!this.owns(config.accountId)) return 'watching';
+    if (!this.supervisor.isWatching(config.accountId)) {
       this.log.info('watching a linked account', { user: installation.aadObjectId });
-      this.supervisor.start(this.directory.watcherConfig(installation, account));
+      this.supervisor.start(config);
     }
     return 'watching';
   }
