@@ -114,7 +114,9 @@ export class PartitionOwner {
 
   private async balance(): Promise<void> {
     await Promise.all([...this.held.values()].map((h) => this.renew(h)));
-    const records = await this.store.list();
+    // A record in our name that we do not hold was left by an earlier process with the same INSTANCE_ID (killed and
+    // restarted): it is ours to take back at once rather than after its lease runs out.
+    const records = (await this.store.list()).map((o) => (o.ownerId === this.instanceId && !this.held.has(o.partition) ? { ...o, expiresAt: 0 } : o));
     const claims = planClaims({ me: this.instanceId, partitionCount: this.partitions.count, records, now: this.now(), random: this.options.random });
     await Promise.all(
       claims.map(async (claim) => {

@@ -24,15 +24,19 @@ const SCHEMA = `
     version    INTEGER NOT NULL
   ) STRICT`;
 
+interface Statements {
+  selectAll: Database.Statement<[], Row>;
+  insert: Database.Statement<[number, string, string, number], Row>;
+  takeOver: Database.Statement<[string, string, number, number, number], Row>;
+  extend: Database.Statement<[number, number, number, string], Row>;
+  giveUp: Database.Statement<[number, number, string]>;
+}
+
 export class SqliteOwnershipStore implements OwnershipStore {
   private readonly db: Database.Database;
   private readonly leaseMs: number;
   private readonly now: () => number;
-  private readonly selectAll: Database.Statement<[], Row>;
-  private readonly insert: Database.Statement<[number, string, string, number], Row>;
-  private readonly takeOver: Database.Statement<[string, string, number, number, number], Row>;
-  private readonly extend: Database.Statement<[number, number, number, string], Row>;
-  private readonly giveUp: Database.Statement<[number, number, string]>;
+  private prepared?: Statements;
 
   /** Opens its own connection to `filename` (the same file as the bot's SqliteStorage). */
   constructor(filename: string, options: OwnershipStoreOptions & { busyTimeoutMs?: number }) {
@@ -40,30 +44,36 @@ export class SqliteOwnershipStore implements OwnershipStore {
     this.now = options.now ?? Date.now;
     if (filename !== ':memory:' && filename !== '') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
     this.db = new Database(filename, { timeout: options.busyTimeoutMs ?? 5000 });
-    try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.exec(SCHEMA);
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
-    this.selectAll = this.db.prepare('SELECT partition, owner, lease_id, expires_at, version FROM ownership ORDER BY partition');
-    this.insert = this.db.prepare(
+  }
+
+  /**
+   * The table is made on first use, not when the store opens: a database that refuses writes then fails each lease
+   * round (logged, and the bot reports itself not ready) instead of stopping start-up.
+   */
+  private statements(): Statements {
+    if (this.prepared) return this.prepared;
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SCHEMA);
+    const s = {} as Statements;
+    s.selectAll = this.db.prepare('SELECT partition, owner, lease_id, expires_at, version FROM ownership ORDER BY partition');
+    s.insert = this.db.prepare(
       'INSERT INTO ownership (partition, owner, lease_id, expires_at, version) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING partition, owner, lease_id, expires_at, version',
     );
-    this.takeOver = this.db.prepare(
+    s.takeOver = this.db.prepare(
       'UPDATE ownership SET owner = ?, lease_id = ?, expires_at = ?, version = version + 1 WHERE partition = ? AND version = ? RETURNING partition, owner, lease_id, expires_at, version',
     );
-    this.extend = this.db.prepare(
+    s.extend = this.db.prepare(
       'UPDATE ownership SET expires_at = ?, version = version + 1 WHERE partition = ? AND version = ? AND lease_id = ? RETURNING partition, owner, lease_id, expires_at, version',
     );
-    this.giveUp = this.db.prepare(
+    s.giveUp = this.db.prepare(
       "UPDATE ownership SET owner = '', lease_id = '', expires_at = 0, version = version + 1 WHERE partition = ? AND version = ? AND lease_id = ?",
     );
+    this.prepared = s;
+    return s;
   }
 
   async list(): Promise<Ownership[]> {
-    return this.selectAll.all().map(toOwnership);
+    return this.statements().selectAll.all().map(toOwnership);
   }
 
   async claim(partition: number, ownerId: string, seen: Ownership | undefined): Promise<Ownership | undefined> {
@@ -71,18 +81,18 @@ export class SqliteOwnershipStore implements OwnershipStore {
     const expiresAt = this.now() + this.leaseMs;
     // Each statement compares and sets in one step, returning the row only when it changed it.
     const row = seen
-      ? this.takeOver.get(ownerId, leaseId, expiresAt, partition, Number(seen.eTag))
-      : this.insert.get(partition, ownerId, leaseId, expiresAt);
+      ? this.statements().takeOver.get(ownerId, leaseId, expiresAt, partition, Number(seen.eTag))
+      : this.statements().insert.get(partition, ownerId, leaseId, expiresAt);
     return row && toOwnership(row);
   }
 
   async renew(held: Ownership): Promise<Ownership | undefined> {
-    const row = this.extend.get(this.now() + this.leaseMs, held.partition, Number(held.eTag), held.leaseId);
+    const row = this.statements().extend.get(this.now() + this.leaseMs, held.partition, Number(held.eTag), held.leaseId);
     return row && toOwnership(row);
   }
 
   async release(held: Ownership): Promise<void> {
-    this.giveUp.run(held.partition, Number(held.eTag), held.leaseId);
+    this.statements().giveUp.run(held.partition, Number(held.eTag), held.leaseId);
   }
 
   async close(): Promise<void> {

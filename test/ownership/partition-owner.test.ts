@@ -68,6 +68,17 @@ describe('partition ownership across instances (fake timers)', () => {
     return owners.map((o) => o.ownedPartitions().length);
   }
 
+  it('a process restarted with the same INSTANCE_ID takes its partitions back at once, not after the lease', async () => {
+    const crashed = await join('web-1');
+    crashed.halt(); // killed: nothing released, its records stay live for another 30 s
+    owners = [];
+    const restarted = await join('web-1');
+    assert.equal(restarted.ownedPartitions().length, PARTITIONS);
+    const other = await join('web-2');
+    await run(RENEW_MS);
+    assert.equal(other.ownedPartitions().length, 0, 'another instance still waits for the live leases of web-1');
+  });
+
   it('one instance alone claims every partition in its first round', async () => {
     const only = await join('one');
     assert.equal(only.ownedPartitions().length, PARTITIONS);
