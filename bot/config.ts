@@ -1,5 +1,7 @@
 // The bot's configuration, read once at start-up from the environment (see .env.example). Every bad value stops
 // start-up with one line that names the variable and says what is wrong, and never repeats a secret.
+import { hostname } from 'node:os';
+import { DEFAULT_PARTITION_COUNT, MAX_PARTITION_COUNT } from '../src/ownership';
 import { parseStorageUrl } from '../src/store';
 import { assertSecureTransport } from '../src/ucwa/origins';
 import type { DiscoveryTarget } from '../src/ucwa/discovery';
@@ -49,6 +51,17 @@ export interface BotConfig {
   listenHost?: string;
   /** The local demo's settings; present only when no Skype for Business is configured. */
   demo?: DemoConfig;
+  /** How instances sharing one store split the accounts between them. */
+  ownership: OwnershipConfig;
+}
+
+export interface OwnershipConfig {
+  /** This instance's name in the ownership records (INSTANCE_ID; default host name and process id). */
+  instanceId: string;
+  /** Accounts are grouped into this many partitions; every instance sharing a store must use the same number. */
+  partitions: number;
+  leaseSeconds: number;
+  renewSeconds: number;
 }
 
 export interface DemoConfig {
@@ -159,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
   const httpRequestTimeoutMs = integerValue(env, 'HTTP_REQUEST_TIMEOUT_MS', 15_000, 100, 300_000);
 
   const imIdleMinutes = integerValue(env, 'IM_IDLE_MINUTES', 10, 1, 1440);
+  const ownership = ownershipConfig(env);
 
   const logLevel = (value(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new ConfigError('LOG_LEVEL', 'must be debug, info, warn or error');
@@ -181,7 +195,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): BotConfig {
     logLevel: logLevel as BotConfig['logLevel'],
     listenHost: appId ? undefined : '127.0.0.1',
     demo,
+    ownership,
   };
+}
+
+function ownershipConfig(env: NodeJS.ProcessEnv): OwnershipConfig {
+  const instanceId = value(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(instanceId)) {
+    throw new ConfigError('INSTANCE_ID', 'must be 1-64 letters, digits and . _ : - (default: the host name and process id)');
+  }
+  const partitions = integerValue(env, 'OWNERSHIP_PARTITIONS', DEFAULT_PARTITION_COUNT, 1, MAX_PARTITION_COUNT);
+  const leaseSeconds = integerValue(env, 'OWNERSHIP_LEASE_SECONDS', 30, 5, 3600);
+  const renewSeconds = integerValue(env, 'OWNERSHIP_RENEW_SECONDS', Math.min(10, Math.floor(leaseSeconds / 3)), 1, 60);
+  if (renewSeconds * 2 > leaseSeconds) {
+    throw new ConfigError('OWNERSHIP_RENEW_SECONDS', `must be at most half of OWNERSHIP_LEASE_SECONDS (${leaseSeconds}), so a lease survives one failed renewal`);
+  }
+  return { instanceId, partitions, leaseSeconds, renewSeconds };
 }
 
 /** An endpoint botbuilder calls: https, or plain http to a loopback address (local stand-ins in tests). */

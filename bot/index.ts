@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { JsonLogger } from '../src/logger';
+import { FencedStorage, openOwnershipStore, PartitionMap, PartitionOwner } from '../src/ownership';
 import { createRepositories, HealthReportingStorage, openStorage, StorageConfigError, StoreHealth, storedAccountId, StoreWriteProbe } from '../src/store';
 import { NodeHttpTransport } from '../src/ucwa/http';
 import { WatcherSupervisor } from '../src/watcher';
@@ -21,6 +22,7 @@ import { RejectionLog } from './http/rejection-log';
 import { TeamsInstallations } from './installations';
 import { InvitationBot } from './invitation-bot';
 import { choosePlaygroundPort, PlaygroundProcess, startPlayground } from './playground';
+import { OwnedAccounts } from './owned-accounts';
 import { ProactiveSender } from './proactive-sender';
 import { BotReadiness } from './readiness';
 import { createBotServer } from './server';
@@ -43,6 +45,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const storeHealth = new StoreHealth({ log });
   const storage = new HealthReportingStorage(await openStorage(config.storageUrl), storeHealth);
   const repositories = createRepositories(storage);
+  // Instances sharing the store split the accounts by partition leases; the watchers write only what this one owns.
+  const partitions = new PartitionMap(config.ownership.partitions);
+  const leases = await openOwnershipStore(config.storageUrl, { leaseMs: config.ownership.leaseSeconds * 1000 });
+  const owner = new PartitionOwner(leases, {
+    instanceId: config.ownership.instanceId,
+    partitions,
+    leaseMs: config.ownership.leaseSeconds * 1000,
+    renewMs: config.ownership.renewSeconds * 1000,
+    log,
+  });
+  const watcherRepositories = createRepositories(new FencedStorage(storage, partitions, (p) => owner.owns(p)));
   const installations = new TeamsInstallations(storage);
   const transport = new NodeHttpTransport();
 
@@ -69,7 +82,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     directory = new AccountDirectory({ accounts: demo.accounts(), discovery: { discoveryUrl: demo.simulator.discoveryUrl }, auth: 'password', transport });
   }
 
-  const supervisor = new WatcherSupervisor({ transport, repositories, logger: log });
+  const supervisor = new WatcherSupervisor({ transport, repositories, watcherRepositories, logger: log });
   const cards = createBotCards({ authMode: config.auth });
   const sender = new ProactiveSender(adapter, { appId: config.appId ?? '' }, log);
   const notifier = new CardNotifier({ repositories, installations, sender, renderCard: (r, view) => cards.invitation(r, view), summary: invitationSummary, log });
@@ -78,16 +91,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   // Remote messages of accepted conversations, through the same sender (its limits cover cards and messages alike).
   const relay = new MessageRelay({ repositories, installationOf: (id) => installations.get(storedAccountId(id)), post: (reference, activity) => sender.post(reference, activity), log });
   repositories.notifications.onQueued(() => void relay.kick());
-  const watches = new WatchManager(supervisor, directory, installations, repositories, log);
+  // The watchers write through the fenced repositories: their queue kicks the same two.
+  watcherRepositories.notifications.onQueued(() => void notifier.kick());
+  watcherRepositories.notifications.onQueued(() => void relay.kick());
+  const watches = new WatchManager(supervisor, directory, installations, repositories, log, (id) => owner.ownsAccount(id));
+  const owned = new OwnedAccounts(owner, supervisor, watches, log);
+  const ownership = () => `${owner.ownedPartitions().length}/${partitions.count} partitions, ${owned.count()} accounts (${owner.instanceId})`;
   const prompter = userTokens ? new SignInPrompter(supervisor, installations, userTokens, log) : undefined;
   prompter?.start();
   const signIn = userTokens && prompter ? { tokens: userTokens, prompter } : undefined;
   const notices = new ConnectionNotices(supervisor, installations, sender, log, { authFailedHandledElsewhere: config.auth === 'oauth' });
   notices.start();
-  const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, demo, signIn, storeHealth });
+  const bot = new InvitationBot({ repositories, installations, supervisor, watches, cards, log, demo, signIn, storeHealth, ownership });
   // The host name tells instances apart (on App Service each instance has its own).
   const probe = new StoreWriteProbe(storage, { instance: hostname() });
-  const readiness = new BotReadiness(probe, supervisor);
+  const readiness = new BotReadiness(probe, supervisor, ownership);
   const server = createBotServer(adapter, bot, () => readiness.check(), log, { requestTimeoutMs: config.httpRequestTimeoutMs, rejections });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -99,9 +117,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   relay.start();
   const idle = new IdleConversationSweeper(supervisor.conversations, () => supervisor.statuses().map((s) => s.accountId), config.imIdleMinutes * 60_000, log);
   idle.start();
+  await owner.start();
   const watching = await watches.startAll();
+  owned.start();
   readiness.phase = 'running';
-  log.info('watching linked accounts', { accounts: watching });
+  log.info('watching linked accounts', { accounts: watching, owned: ownership() });
 
   let playground: PlaygroundProcess | undefined;
   if (demo && playgroundPort !== undefined) {
@@ -125,8 +145,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     await notifier.stop();
     await relay.stop();
     idle.stop();
-    // Deletes every UCWA application: the accounts sign out cleanly.
+    await owned.stop();
+    // Deletes every UCWA application: the accounts sign out cleanly. Then the partitions go to the other instances.
     await supervisor.stopAll();
+    await owner.stop();
+    await leases.close();
     await playground?.stop();
     await demo?.stop();
     transport.close();

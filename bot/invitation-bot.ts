@@ -85,6 +85,8 @@ export interface BotServices {
   signIn?: { tokens: UserTokens; prompter: SignInPrompter };
   /** Whether the store accepts writes (the status card says so when it does not). */
   storeHealth?: { readonly writable: boolean };
+  /** What this instance owns of the shared accounts (partitions and accounts), shown under the status card. */
+  ownership?: () => string;
   /** How long an invoke may wait for UCWA before it answers with the in-progress card (Teams allows a few seconds). */
   invokeBudgetMs?: number;
 }
@@ -232,6 +234,7 @@ export class InvitationBot extends TeamsActivityHandler {
         }),
       ),
     );
+    if (this.services.ownership) await context.sendActivity(`This bot instance holds ${this.services.ownership()}.`);
   }
 
   protected async handleConnect(context: TurnContext): Promise<void> {

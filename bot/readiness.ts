@@ -14,14 +14,17 @@ export class BotReadiness {
   constructor(
     private readonly store: { check(): Promise<StoreProbeResult> },
     private readonly supervisor: Pick<WatcherSupervisor, 'statuses'>,
+    /** What this instance owns of the shared accounts, e.g. "21/64 partitions, 340 accounts (host-123)". */
+    private readonly ownership?: () => string,
   ) {}
 
   async check(): Promise<Readiness> {
     const statuses = this.supervisor.statuses();
     const watcher = `${this.phase}; ${statuses.filter((s) => s.state === 'connected').length}/${statuses.length} connected`;
-    if (this.phase !== 'running') return { ready: false, checks: { watcher } };
+    const ownership: Record<string, string> = this.ownership ? { ownership: this.ownership() } : {};
+    if (this.phase !== 'running') return { ready: false, checks: { watcher, ...ownership } };
     // Only the outcome is reported: the store's error text can name its account or path.
     const storage = await this.store.check();
-    return { ready: storage === 'ok', checks: { storage, watcher } };
+    return { ready: storage === 'ok', checks: { storage, watcher, ...ownership } };
   }
 }

@@ -27,6 +27,8 @@ export class WatchManager {
     private readonly installations: TeamsInstallations,
     private readonly repositories: Repositories,
     private readonly log: Logger,
+    /** Whether this instance owns an account (several instances share the accounts); default: it owns them all. */
+    private readonly owns: (accountId: string) => boolean = () => true,
   ) {}
 
   /** At start-up: watch every active, linked, not paused installation. */
@@ -61,6 +63,8 @@ export class WatchManager {
     // Noted before the watcher runs, so that a call's card, drawn from the store, already knows the number.
     const installation = await this.noteLinkedPhoneNumber(given, account);
     const config: AccountConfig = { ...this.directory.watcherConfig(installation, account), phoneNumber: callPhoneNumber(installation) };
+    // Owned by another instance: it is watched there.
+    if (!this.owns(config.accountId)) return 'watching';
     const running = this.supervisor.config(installation.aadObjectId);
     if (running && running.phoneNumber === config.phoneNumber) return 'watching';
     if (running) {

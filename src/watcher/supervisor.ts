@@ -23,6 +23,11 @@ export type ActResult =
 export interface SupervisorDeps {
   transport: HttpTransport;
   repositories: Repositories;
+  /**
+   * What the watchers write through (default: `repositories`). With several instances these are fenced: a write
+   * for an account this instance no longer owns is refused. Clicks use `repositories`: any instance can take one.
+   */
+  watcherRepositories?: Repositories;
   logger: Logger;
   timing?: Partial<WatcherTiming>;
   random?: () => number;
@@ -63,6 +68,7 @@ export class WatcherSupervisor {
     if (existing) return existing;
     const watcher = new AccountWatcher(config, {
       ...this.deps,
+      repositories: this.deps.watcherRepositories ?? this.deps.repositories,
       startedAt: this.startedAt,
       onChange: (c) => this.changeListeners.forEach((l) => safeCall(() => l(c), this.deps.logger)),
       onStatus: (s) => this.statusListeners.forEach((l) => safeCall(() => l(s), this.deps.logger)),
@@ -77,6 +83,22 @@ export class WatcherSupervisor {
     if (!w) return;
     this.watchers.delete(accountId);
     await w.stop();
+  }
+
+  /**
+   * Stops watching at once without signing out (another instance now owns the account): the UCWA application and
+   * the stored event position stay, so the new owner continues them.
+   */
+  async handOver(accountId: string): Promise<void> {
+    const w = this.watchers.get(accountId);
+    if (!w) return;
+    this.watchers.delete(accountId);
+    await w.kill();
+  }
+
+  /** The ids of the accounts watched here. */
+  watchedAccounts(): string[] {
+    return [...this.watchers.keys()];
   }
 
   async stopAll(): Promise<void> {

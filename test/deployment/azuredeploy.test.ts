@@ -243,6 +243,13 @@ describe('ARM template (deployment/azuredeploy.json)', () => {
     });
   }
 
+  it('runs one instance by default and more on request, with ARR affinity off (any instance takes any request)', () => {
+    assert.equal((one(evaluator(), 'Microsoft.Web/serverfarms').body.sku as Obj).capacity, 1);
+    const ev = evaluator({ instanceCount: 3 });
+    assert.equal((one(ev, 'Microsoft.Web/serverfarms').body.sku as Obj).capacity, 3);
+    assert.equal(props(one(ev, 'Microsoft.Web/sites').body).clientAffinityEnabled, false);
+  });
+
   it('web app: Linux on Node 22 LTS, always on, HTTPS only, TLS 1.2, no FTP, health check, startup command, the bot identity', () => {
     const ev = evaluator();
     const identity = one(ev, 'Microsoft.ManagedIdentity/userAssignedIdentities').instance;

@@ -30,6 +30,10 @@ const OPTIONAL: Record<string, string> = {
   HTTP_REQUEST_TIMEOUT_MS: 'how long a client may take to send a whole request; the default (15 s) is generous for the Bot Framework; tests make it short to show slow clients are cut off',
   IM_IDLE_MINUTES: 'how long an accepted IM may be quiet before the bot leaves it; the default (10 minutes) suits most people',
   ToBotFromChannelOpenIdMetadataUrl: "botbuilder's location of the channel's token signing keys; the public cloud default is right in production; tests point it at a local stand-in",
+  INSTANCE_ID: "this instance's name in the ownership records; the default (host name and process id) is unique per process, which App Service's instances and overlapped recycling need",
+  OWNERSHIP_PARTITIONS: 'how many partitions accounts are grouped into for ownership leases; the default (64) fits up to 64 instances',
+  OWNERSHIP_LEASE_SECONDS: 'ownership lease length; the default (30 s) bounds how long a dead instance\'s accounts wait for a new owner',
+  OWNERSHIP_RENEW_SECONDS: 'how often leases are renewed and partitions balanced; the default (10 s) is a third of the lease',
 };
 
 /** Reads whose variable name is computed at run time, by file and expression, with where the names come from. */

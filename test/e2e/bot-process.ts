@@ -36,7 +36,7 @@ export class BotProcess {
   /** `as`: run under another user (the tests run as root, for whom file permissions do not stop writes). */
   static async start(port: number, env: Record<string, string>, as?: { uid: number; gid: number }): Promise<BotProcess> {
     const entry = path.resolve(__dirname, '../../bot/index.js');
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'debug', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
+    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: String(port), LOG_LEVEL: 'debug', INSTANCE_ID: `e2e-bot-${port}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
     const bot = new BotProcess(port, child);
     await eventually('the bot to answer /healthz', async () => {
       if (child.exitCode !== null) throw new Error(`the bot exited (${child.exitCode}): ${bot.log}`);
