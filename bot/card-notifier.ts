@@ -11,6 +11,7 @@ import type { Logger } from '../src/logger';
 import { callPhoneNumber, type InvitationRecord, type PendingNotification, type Repositories, storedAccountId, StoreUnavailableError } from '../src/store';
 import type { TeamsInstallations } from './installations';
 import { ActivityGoneError, DeliveryBlockedError, ProactiveSender, SenderClosedError } from './proactive-sender';
+import { DrainLoop } from './drain-loop';
 
 export interface NotifierDeps {
   repositories: Repositories;
@@ -34,44 +35,23 @@ export interface NotifierDeps {
 }
 
 export class CardNotifier {
-  private draining?: Promise<void>;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly loop: DrainLoop;
   /** Cards posted whose activity id the store has not taken yet (it failed to write): never posted again. */
   private readonly postedNotStored = new Map<string, { activityId: string; conversationId: string }>();
 
-  constructor(private readonly deps: NotifierDeps) {}
+  constructor(private readonly deps: NotifierDeps) {
+    // Reading the queue failed (storage hiccup): the timer or the next change tries again.
+    this.loop = new DrainLoop(() => this.drainOnce(), (error) => this.deps.log.error('could not read the pending card notifications', { error }));
+  }
 
   /** Something changed: drain soon. Calls while a drain runs fold into one more pass. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
-    }
-    this.draining = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drainOnce();
-        } while (this.again);
-      } catch (err) {
-        // Callers fire and forget (`void kick()`): a rejected drain would be an unhandled rejection, which ends the
-        // process. Reading the queue failed (storage hiccup); the timer or the next change tries again.
-        this.deps.log.error('could not read the pending card notifications', { error: err as Error });
-      } finally {
-        this.draining = undefined;
-      }
-    })();
-    return this.draining;
+    return this.loop.kick();
   }
 
   /** Also drain on a timer, so a failed send is retried and nothing waits for the next event. */
   start(intervalMs = 5_000): void {
-    this.timer = setInterval(() => void this.kick(), intervalMs);
-    this.timer.unref();
-    void this.kick();
+    this.loop.start(intervalMs);
   }
 
   /**
@@ -79,13 +59,11 @@ export class CardNotifier {
    * the next start; a request already on the wire gets up to `graceMs` to finish, so that its card id is stored.
    */
   async stop(graceMs = 3_000): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    const inFlight = this.loop.stop();
     this.deps.sender.close();
-    if (!this.draining) return;
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.draining, grace]);
+    await Promise.race([inFlight, grace]);
     clearTimeout(timer);
   }
 
@@ -95,7 +73,7 @@ export class CardNotifier {
     let next = 0;
     // A fixed number of workers, each taking the next account's lane when it finishes one.
     const worker = async (): Promise<void> => {
-      while (next < lanes.length && !this.stopped) await this.deliverLane(lanes[next++]);
+      while (next < lanes.length && !this.loop.stopped) await this.deliverLane(lanes[next++]);
     };
     const workers = Math.max(1, Math.min(this.deps.parallelAccounts ?? 64, lanes.length));
     await Promise.all(Array.from({ length: workers }, worker));
@@ -104,7 +82,7 @@ export class CardNotifier {
   /** One account's notifications, in queue order; a closed sender ends the lane (the rest stays pending). */
   private async deliverLane(lane: PendingNotification[]): Promise<void> {
     for (const n of lane) {
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
       try {
         await this.deliver(n);
       } catch (err) {
@@ -149,7 +127,7 @@ export class CardNotifier {
         const fresh = await sender.recreatePersonalConversation(installation.reference);
         if (fresh && (await installations.replaceLostConversation(accountId, conversation, fresh))) {
           this.deps.log.info('Teams lost the chat with the user; created it again', { user: record.accountId });
-          this.again = true;
+          this.loop.passAgain();
           return;
         }
       }

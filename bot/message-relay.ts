@@ -8,6 +8,7 @@ import { cleanText, escapeMarkdown, safeName, safeSubject } from '../cards/text'
 import type { Logger } from '../src/logger';
 import type { InvitationRecord, MessageRecord, Repositories } from '../src/store';
 import { SenderClosedError } from './proactive-sender';
+import { DrainLoop } from './drain-loop';
 
 /** How much of a remote message is shown; the rest is cut with a marker that says so. */
 export const RELAYED_MESSAGE_LIMITS = { maxLength: 2_000, maxLines: 40 };
@@ -36,44 +37,22 @@ export function relayedMessageText(message: Pick<MessageRecord, 'authorName' | '
 }
 
 export class MessageRelay {
-  private draining?: Promise<void>;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly loop: DrainLoop;
 
-  constructor(private readonly deps: RelayDeps) {}
+  constructor(private readonly deps: RelayDeps) {
+    this.loop = new DrainLoop(() => this.drainOnce(), (error) => this.deps.log.error('could not read the messages waiting for Teams', { error }));
+  }
 
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.draining) {
-      this.again = true;
-      return this.draining;
-    }
-    this.draining = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drainOnce();
-        } while (this.again);
-      } catch (err) {
-        this.deps.log.error('could not read the messages waiting for Teams', { error: err as Error });
-      } finally {
-        this.draining = undefined;
-      }
-    })();
-    return this.draining;
+    return this.loop.kick();
   }
 
   start(intervalMs = 5_000): void {
-    this.timer = setInterval(() => void this.kick(), intervalMs);
-    this.timer.unref();
-    void this.kick();
+    this.loop.start(intervalMs);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.draining;
+    await this.loop.stop();
   }
 
   private async drainOnce(): Promise<void> {
@@ -81,7 +60,7 @@ export class MessageRelay {
     // A conversation whose earlier message could not go yet holds its later ones back: order is kept per chat.
     const held = new Set<string>();
     for (const { key, relay } of await repositories.messages.pendingRelays()) {
-      if (this.stopped) return;
+      if (this.loop.stopped) return;
       if (held.has(relay.invitationId)) continue;
       try {
         if (!(await this.deliver(key, relay.messageId, relay.invitationId))) held.add(relay.invitationId);
