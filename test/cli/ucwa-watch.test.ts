@@ -40,11 +40,20 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   });
   after(async () => sim.stop());
 
+  /** Signed in, and its event channel waiting at the pool: an invitation sent now is delivered at once. */
+  async function connected(p: Run): Promise<void> {
+    await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+    await eventually('the event channel to be parked', async () => {
+      const apps = (await (await fetch(`${sim.origin}/_sim/applications?user=alexw@example.com`)).json()) as Array<{ madeAvailable: boolean; parked: boolean }>;
+      return apps.some((a) => a.madeAvailable && a.parked) ? true : undefined;
+    });
+  }
+
   for (const xml of [false, true]) {
     it(`signs in, prints the invitation and accepts it with --accept${xml ? ' (XML)' : ''}`, async () => {
       const p = run([...base(), '--accept', ...(xml ? ['--xml'] : [])], { SFB_PW: 'demo' });
       try {
-        await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+        await connected(p);
         const res = await fetch(`${sim.origin}/_sim/invitations`, {
           method: 'POST',
           body: JSON.stringify({ to: 'alexw@example.com', kind: 'messaging', subject: 'Probe check', importance: 'Urgent', from: { name: 'Megan Bowen', uri: 'sip:meganb@example.com' }, answerWindowSeconds: 10000 }),
@@ -84,7 +93,7 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   it('prints each later message of an accepted IM as a message line, not the first message again', async () => {
     const p = run([...base(), '--accept'], { SFB_PW: 'demo' });
     try {
-      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      await connected(p);
       const id = await invite({ kind: 'messaging', subject: 'Numbers', message: 'Hi Alex' });
       await eventually('the completed line', () => p.lines().find((l) => l.type === 'invitation' && l.event === 'completed'));
       const said = await fetch(`${sim.origin}/_sim/invitations/${id}/messages`, { method: 'POST', body: JSON.stringify({ text: 'can you send me the numbers?' }) });
@@ -102,7 +111,7 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   it('--reply TEXT: accepts the IM, sends the text, leaves', async () => {
     const p = run([...base(), '--reply', 'In a meeting, call you back'], { SFB_PW: 'demo' });
     try {
-      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      await connected(p);
       const id = await invite({ kind: 'messaging', subject: 'Quick one' });
       const leave = await eventually('the leave line', () => p.lines().find((l) => l.type === 'action' && l.action === 'leave'));
       assert.equal(leave.ok, true);
@@ -119,7 +128,7 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   it('--decline: declines with reason Local; prints the action and the completed line with outcome declined', async () => {
     const p = run([...base(), '--decline'], { SFB_PW: 'demo' });
     try {
-      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      await connected(p);
       const id = await invite({ kind: 'messaging', subject: 'Decline me' });
       const action = await eventually('the action line', () => p.lines().find((l) => l.type === 'action'));
       assert.equal(action.action, 'decline');
@@ -141,7 +150,7 @@ describe('ucwa-watch (the probe) against the simulator', function () {
   it('a meeting with a lobby: started, then an updated line while waiting (inLobby), then completed connected after admit', async () => {
     const p = run([...base(), '--accept'], { SFB_PW: 'demo' });
     try {
-      await eventually('connected', () => (p.lines().some((l) => l.type === 'session' && l.state === 'connected') ? true : undefined));
+      await connected(p);
       const id = await invite({ kind: 'onlineMeeting', subject: 'Lobby check', lobby: true });
       const waiting = await eventually('the lobby line', () => p.lines().find((l) => l.type === 'invitation' && l.state === 'inLobby'));
       assert.equal(waiting.event, 'updated', 'only started, updated and completed are printed');
