@@ -29,9 +29,14 @@ export interface Connection {
   startHref: string;
 }
 
+/** A given-up application whose DELETE failed is tried once more after this long (or at sign-out, if sooner). */
+export const DISCARD_RETRY_MS = 60_000;
+
 export class ApplicationConnection {
   private discovered?: DiscoveryResult;
   private current?: UcwaApplication;
+  /** Given-up applications whose DELETE failed, with the timer of their one retry. */
+  private readonly undeleted = new Map<string, { why: string; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -87,6 +92,12 @@ export class ApplicationConnection {
 
   /** Stop: deletes the application (sign out) and forgets its session. */
   async signOut(): Promise<void> {
+    // Given-up applications still waiting for their retry are tried now: the session ends with this sign-out.
+    for (const [href, { why, timer }] of [...this.undeleted]) {
+      clearTimeout(timer);
+      this.undeleted.delete(href);
+      await this.discard(href, why, 'last');
+    }
     const app = this.current;
     this.current = undefined;
     if (!app) return;
@@ -101,6 +112,8 @@ export class ApplicationConnection {
 
   /** A crash: the application stays on the pool and in the store, for a later watcher to continue. */
   drop(): void {
+    for (const { timer } of this.undeleted.values()) clearTimeout(timer);
+    this.undeleted.clear();
     this.current = undefined;
   }
 
@@ -140,7 +153,7 @@ export class ApplicationConnection {
    * later); not cut short by stop(), which signs out too. Only hosts the discovery chain established are asked: the
    * token never goes anywhere else.
    */
-  private async discard(href: string | undefined, why: string): Promise<void> {
+  private async discard(href: string | undefined, why: string, attempt: 'first' | 'last' = 'first'): Promise<void> {
     if (!href) return;
     let origin: string;
     try {
@@ -156,7 +169,16 @@ export class ApplicationConnection {
       await UcwaApplication.deleteAt(this.session, href, AbortSignal.timeout(DELETE_TIMEOUT_MS));
       this.log.info('signed out a UCWA application that is given up', { applicationHref: href, why });
     } catch (err) {
-      this.log.warn('could not sign out a UCWA application that is given up', { applicationHref: href, why, error: err as Error });
+      // Left alive it would hold one of the user's few application slots on the pool: one more try, later.
+      const retry = attempt === 'first' && !this.undeleted.has(href);
+      this.log.warn('could not sign out a UCWA application that is given up', { applicationHref: href, why, retry, error: err as Error });
+      if (!retry) return;
+      const timer = setTimeout(() => {
+        this.undeleted.delete(href);
+        void this.discard(href, why, 'last');
+      }, DISCARD_RETRY_MS);
+      timer.unref();
+      this.undeleted.set(href, { why, timer });
     }
   }
 

@@ -43,6 +43,20 @@ describe('watcher: applications it gives up are signed out', () => {
     });
   }
 
+  it('a given-up application whose DELETE fails is tried once more (at the latest when the account signs out)', async () => {
+    const sim = await sims.start();
+    const rig = rigs.make(sim);
+    const watcher = rig.start(ALICE);
+    await rig.connected(ALICE);
+    const [old] = await rig.admin.applications(ALICE);
+    await rig.admin.fault({ kind: 'status', method: 'DELETE', path: old.href, status: 503, code: 'ServiceUnavailable', count: 1 });
+    await rig.admin.fault({ kind: 'status', path: `${old.href}/events`, status: 404, code: 'NotFound', count: 1 });
+    const apps = await rig.admin.until(() => rig.admin.applications(ALICE), (a) => a.some((x) => x.id !== old.id && x.parked), 'a new application listening');
+    assert.ok(apps.some((a) => a.id === old.id), 'the first DELETE failed: the old application is still there');
+    await watcher.stop();
+    assert.deepEqual(await rig.admin.applications(ALICE), [], 'signing out deleted the new application and, on its second try, the old one');
+  });
+
   it('a stored application that will not be continued after a restart (it answers 500): deleted before a new one is made', async () => {
     const sim = await sims.start();
     const repositories = createRepositories(new MemoryStorage());
