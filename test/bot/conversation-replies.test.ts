@@ -66,6 +66,17 @@ describe('InvitationBot: Reply and Leave in an accepted IM', function () {
     assert.ok(nextKey && nextKey !== send.data.replyKey, 'the answered card carries a new key for the next reply');
   });
 
+  it('Action.Submit fallback: the reply box\'s text comes in the message value; the card is updated in place', async () => {
+    const [simId, invitationId] = await acceptedIm('Submitted');
+    const send = executeActions(await currentCard(invitationId)).find((a) => a.verb === 'reply')!;
+    const sent = await h.adapter.turn(h.activity(ALEX, { type: 'message', replyToId: 'im-card', value: { ...send.data, replyText: 'from the fallback' } }));
+    assert.equal(sent.length, 0, 'no new message: the card is updated in place');
+    const update = h.adapter.updates.at(-1);
+    assert.equal(update?.id, 'im-card');
+    assert.ok(cardHas(cardOf(update), 'Sent'), cardTexts(cardOf(update)).join(' | '));
+    assert.deepEqual(await sentByClient(simId), ['from the fallback']);
+  });
+
   it('a failed send says so and keeps the text in the box', async () => {
     const [simId, invitationId] = await acceptedIm('Will fail');
     const send = executeActions(await currentCard(invitationId)).find((a) => a.verb === 'reply')!;
