@@ -3,6 +3,7 @@
 import {
   helpCardAttachment,
   invitationCardAttachment,
+  replyChoiceCardAttachment,
   kindLabel,
   safeName,
   safeSubject,
@@ -18,13 +19,14 @@ export interface BotCardOptions {
 
 export function createBotCards(options: BotCardOptions): BotCards {
   return {
-    invitation: (record, { notice, timeZone, inviteeTeamsId, phoneNumber } = {}) => {
+    invitation: (record, { notice, timeZone, inviteeTeamsId, phoneNumber, draft } = {}) => {
       // A call can be accepted only by ringing the phone number stored for the account.
       const call = record.kind === 'audioVideo';
-      return invitationCardAttachment(record, { canAccept: !call || !!phoneNumber, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId });
+      return invitationCardAttachment(record, { canAccept: !call || !!phoneNumber, acceptLabel: call ? 'Answer on my phone' : undefined, notice, timeZone, inviteeTeamsId, draft });
     },
     welcome: ({ linkedSip, demo }) => welcomeCardAttachment({ linkedSip, demo, authMode: options.authMode }),
     help: ({ linkedSip, demo }) => helpCardAttachment({ linkedSip, demo, authMode: options.authMode }),
+    replyChoice: (text, choices) => replyChoiceCardAttachment(text, choices),
     status: (data: StatusCardData) =>
       statusCardAttachment({
         linkedSip: data.linkedSip,

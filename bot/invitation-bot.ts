@@ -1,6 +1,8 @@
-// The Teams side of the product: installation tracking, commands, and the Accept/Decline card actions
-// (Action.Execute invokes and Action.Submit messages). Each handler is a small method so it is easy to follow and
+// The Teams side of the product: installation tracking, commands, the Accept/Decline card actions and the Reply/Leave
+// actions of an accepted IM (Action.Execute invokes and Action.Submit messages), and typed messages that continue
+// an accepted IM. Each handler is a small method so it is easy to follow and
 // to override.
+import { createHash } from 'node:crypto';
 import {
   AdaptiveCardInvokeResponse,
   AdaptiveCardInvokeValue,
@@ -27,7 +29,7 @@ import {
   storedAccountId,
   StoreUnavailableError,
 } from '../src/store';
-import type { ActResult, AccountStatusView, WatcherSupervisor } from '../src/watcher';
+import type { ActResult, AccountStatusView, ReplyResult, WatcherSupervisor } from '../src/watcher';
 import type { Installation, TeamsInstallations } from './installations';
 import type { SignInPrompter } from './sign-in-prompter';
 import type { UserTokens } from './user-tokens';
@@ -54,6 +56,14 @@ export interface InvitationCardView {
   timeZone?: string;
   inviteeTeamsId?: string;
   phoneNumber?: string;
+  /** Text to put back into the Reply box (a reply that was not sent). */
+  draft?: string;
+}
+
+/** One accepted conversation a typed message could go to. */
+export interface ConversationChoice {
+  invitationId: string;
+  label: string;
 }
 
 /** Card rendering, injected so the bot does not depend on how the cards are built. */
@@ -62,6 +72,8 @@ export interface BotCards {
   welcome(data: { linkedSip?: string; demo: boolean }): Attachment;
   help(data: { linkedSip?: string; demo: boolean }): Attachment;
   status(data: StatusCardData): Attachment;
+  /** Asks which conversation a typed message goes to: one button each, carrying the text. */
+  replyChoice(text: string, choices: ConversationChoice[]): Attachment;
 }
 
 /** The local demo's extra command (absent outside demo mode). */
@@ -92,6 +104,7 @@ export interface BotServices {
 }
 
 type Verb = 'accept' | 'decline';
+type ConversationVerb = 'reply' | 'leave';
 
 export type CardActionResult =
   | { ok: true; card: Attachment; record: InvitationRecord; note?: string }
@@ -207,7 +220,30 @@ export class InvitationBot extends TeamsActivityHandler {
         if (this.services.demo) return this.handleDemo(context);
         break;
     }
+    if (!command && text !== '' && this.isPersonal(context) && (await this.handleTypedReply(context, text))) return;
     await this.sendHelp(context, installation);
+  }
+
+  /**
+   * A message typed in the chat that is not a command continues the user's accepted conversation: sent when exactly
+   * one is going on, a question with one button each when several are; false (help as before) when there is none.
+   */
+  protected async handleTypedReply(context: TurnContext, text: string): Promise<boolean> {
+    const aad = senderOf(context);
+    if (!aad) return false;
+    const conversations = this.services.supervisor.conversations;
+    const active = await conversations.activeOfAccount(aad);
+    if (active.length === 0) return false;
+    const choices = active.map((r) => ({ invitationId: r.id, label: conversationLabel(r) }));
+    if (choices.length > 1) {
+      await context.sendActivity(MessageFactory.attachment(this.services.cards.replyChoice(text, choices)));
+      return true;
+    }
+    const [only] = choices;
+    // Teams sends a retried message with the same activity id: the key it gives is the same, so it is sent once.
+    const result = await conversations.reply(only.invitationId, typedReplyKey(context), text);
+    await context.sendActivity(typedReplyAnswer(result, only.label, text));
+    return true;
   }
 
   protected async handleStatus(context: TurnContext): Promise<void> {
@@ -366,7 +402,7 @@ export class InvitationBot extends TeamsActivityHandler {
     const verb = action?.verb ?? (data.verb as string | undefined);
     let result: CardActionResult;
     try {
-      result = await this.cardAction(context, verb, data.invitationId);
+      result = await this.cardAction(context, verb, data);
     } catch (error) {
       // Without an answer Teams waits out the invoke and says only "something went wrong"; say that it can be retried.
       this.services.log.error('card action failed', { error: error as Error, verb, user: context.activity.from?.aadObjectId });
@@ -386,7 +422,7 @@ export class InvitationBot extends TeamsActivityHandler {
     if (verb === 'status') return this.handleStatus(context);
     if (verb === 'disconnect') return this.handleDisconnect(context);
     if (verb === 'help') return this.sendHelp(context);
-    const result = await this.cardAction(context, verb, value.invitationId);
+    const result = await this.cardAction(context, verb, value);
     if (!result.ok) {
       await context.sendActivity(result.message);
       return;
@@ -403,21 +439,20 @@ export class InvitationBot extends TeamsActivityHandler {
    * The one place Accept/Decline is decided: the card carries only an opaque id; the clicking user must be the
    * invitee; the store's eTag-guarded move makes sure only one click reaches UCWA.
    */
-  protected async cardAction(context: TurnContext, verb: string | undefined, invitationId: unknown): Promise<CardActionResult> {
+  protected async cardAction(context: TurnContext, verb: string | undefined, data: Record<string, unknown>): Promise<CardActionResult> {
+    const invitationId = data.invitationId;
     if (verb === 'refresh') return this.refreshCard(context, invitationId);
-    if (verb !== 'accept' && verb !== 'decline') return { ok: false, status: 400, code: 'BadRequest', message: 'This card action is not recognised.' };
-    if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
-    const repo = this.services.repositories.invitations;
-    const record = await repo.get(invitationId);
-    if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
-    const clicker = senderOf(context);
-    if (!clicker || clicker !== record.accountId) {
-      this.services.log.warn('card action by someone other than the invitee refused', { invitation: record.id, user: clicker ?? '(none)' });
-      return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can answer it.' };
+    if (verb !== 'accept' && verb !== 'decline' && verb !== 'reply' && verb !== 'leave') {
+      return { ok: false, status: 400, code: 'BadRequest', message: 'This card action is not recognised.' };
     }
-    const result = await this.actWithinBudget(invitationId, verb as Verb);
+    const checked = await this.inviteeRecord(context, invitationId);
+    if ('ok' in checked) return checked;
+    const { record } = checked;
+    if (verb === 'reply' || verb === 'leave') return this.conversationAction(context, verb, record, data);
+    const repo = this.services.repositories.invitations;
+    const result = await this.actWithinBudget(record.id, verb);
     // Every other view of the card (other devices) follows through the notifier: each move queued its card.
-    const current = (await repo.get(invitationId)) ?? record;
+    const current = (await repo.get(record.id)) ?? record;
     const note =
       result.kind === 'failed'
         ? 'I could not reach Skype for Business just now. Please try again.'
@@ -426,6 +461,39 @@ export class InvitationBot extends TeamsActivityHandler {
           : undefined;
     // The note travels on the card the clicker gets back (an invoke answer has no room for a separate message).
     return { ok: true, card: await this.currentCard(context, current, note), record: current, note };
+  }
+
+  /** The invitation a card action names, if the clicking user is its invitee; else the refusal to answer with. */
+  private async inviteeRecord(context: TurnContext, invitationId: unknown): Promise<{ record: InvitationRecord } | Extract<CardActionResult, { ok: false }>> {
+    if (!isInvitationId(invitationId)) return { ok: false, status: 400, code: 'BadRequest', message: 'This card is not valid.' };
+    const record = await this.services.repositories.invitations.get(invitationId);
+    if (!record) return { ok: false, status: 404, code: 'NotFound', message: 'This invitation is not known (any more).' };
+    const clicker = senderOf(context);
+    if (!clicker || clicker !== record.accountId) {
+      this.services.log.warn('card action by someone other than the invitee refused', { invitation: record.id, user: clicker ?? '(none)' });
+      return { ok: false, status: 403, code: 'Forbidden', message: 'Only the person this invitation is for can answer it.' };
+    }
+    return { record };
+  }
+
+  /**
+   * Reply (the text of the card's input, sent once per the card's idempotency key) and Leave in an accepted IM. The
+   * answer is the current card with a line on the outcome; a reply that was not sent goes back into the input.
+   */
+  protected async conversationAction(context: TurnContext, verb: ConversationVerb, record: InvitationRecord, data: Record<string, unknown>): Promise<CardActionResult> {
+    const conversations = this.services.supervisor.conversations;
+    let note: string | undefined;
+    let draft: string | undefined;
+    if (verb === 'leave') {
+      const left = await conversations.leave(record.id, 'user');
+      note = left.kind === 'failed' ? `I could not leave the conversation: ${left.why}. Please try again.` : left.kind === 'ended' ? 'This conversation had already ended.' : undefined;
+    } else {
+      const text = typeof data.replyText === 'string' ? data.replyText : '';
+      const result = await conversations.reply(record.id, data.replyKey, text);
+      ({ note, draft } = cardReplyOutcome(result, text));
+    }
+    const current = (await this.services.repositories.invitations.get(record.id)) ?? record;
+    return { ok: true, card: await this.currentCard(context, current, note, draft), record: current, note };
   }
 
   /**
@@ -446,10 +514,10 @@ export class InvitationBot extends TeamsActivityHandler {
   }
 
   /** The invitation card for the invitee who is acting now (their time zone; refreshing itself for them). */
-  private async currentCard(context: TurnContext, record: InvitationRecord, notice?: string): Promise<Attachment> {
+  private async currentCard(context: TurnContext, record: InvitationRecord, notice?: string, draft?: string): Promise<Attachment> {
     const installation = await this.services.installations.get(storedAccountId(record.accountId));
     const timeZone = context.activity.localTimezone ?? installation?.timeZone;
-    return this.services.cards.invitation(record, { notice, timeZone, inviteeTeamsId: context.activity.from?.id, phoneNumber: callPhoneNumber(installation) });
+    return this.services.cards.invitation(record, { notice, timeZone, inviteeTeamsId: context.activity.from?.id, phoneNumber: callPhoneNumber(installation), draft });
   }
 
   /** UCWA usually answers at once; if not, answer Teams with the in-progress card and let the action finish. */
@@ -473,4 +541,56 @@ export function phoneNumberText(installation: Pick<Installation, 'phoneNumber' |
     return `Calls you answer here ring ${installation.linkedPhoneNumber}, the number your administrator set. Say "phone <number>" to use another.`;
   }
   return 'No phone number is set, so calls cannot be answered from Teams. Say "phone <number>" to set one, e.g. phone +1 425 555 0100.';
+}
+
+/** How the user knows an accepted conversation: its subject, else who it is with. */
+function conversationLabel(record: InvitationRecord): string {
+  return record.subject?.trim() || record.from.name?.trim() || record.from.uri?.replace(/^sip:/i, '') || 'Conversation';
+}
+
+/** The idempotency key of a typed message: from its activity id (a Teams retry repeats it), else a fresh one. */
+function typedReplyKey(context: TurnContext): string {
+  const id = context.activity.id;
+  const seed = id ? `${context.activity.conversation?.id ?? ''}|${id}` : `${Date.now()}|${Math.random()}`;
+  return createHash('sha256').update(seed, 'utf8').digest('base64url').slice(0, 24);
+}
+
+function quoted(text: string): string {
+  const line = text.trim().replace(/\s+/g, ' ');
+  return `\u201C${line.length > 80 ? `${line.slice(0, 79)}\u2026` : line}\u201D`;
+}
+
+/** The line on the card after Reply, and the text to put back into its input when it was not sent. */
+export function cardReplyOutcome(result: ReplyResult, text: string): { note?: string; draft?: string } {
+  switch (result.kind) {
+    case 'sent':
+      return { note: `Sent: ${quoted(result.reply.text)}` };
+    case 'duplicate':
+      if (result.reply.state === 'failed') return { note: `Not sent: ${result.reply.failure ?? 'Skype for Business refused it'}. Press Send to try again.`, draft: result.reply.text };
+      return { note: result.reply.state === 'sending' ? `Sending ${quoted(result.reply.text)}\u2026` : `Sent: ${quoted(result.reply.text)}` };
+    case 'ended':
+      return { note: 'This conversation has ended: your reply was not sent.' };
+    case 'invalid':
+      if (result.why === 'empty') return { note: 'Type a reply first.' };
+      if (result.why === 'tooLong') return { note: 'That reply is too long for Skype for Business; please shorten it.', draft: text };
+      return { note: 'This card is out of date; your reply was not sent. Please try again.', draft: text };
+    case 'failed':
+      return { note: `Not sent: ${result.why}. Your text is still in the box; press Send to try again.`, draft: result.reply.text };
+  }
+}
+
+/** The bot's answer to a typed message it sent (or did not send) to the user's one accepted conversation. */
+export function typedReplyAnswer(result: ReplyResult, label: string, text: string): string {
+  const where = `*${label.replace(/[\\`*_~[\]<>]/g, '')}*`;
+  switch (result.kind) {
+    case 'sent':
+    case 'duplicate':
+      return result.reply.state === 'failed' ? `Not sent to ${where}: ${result.reply.failure ?? 'Skype for Business refused it'}. Your message was: ${quoted(text)}` : `Sent to ${where}.`;
+    case 'ended':
+      return `The conversation ${where} has ended: your message was not sent.`;
+    case 'invalid':
+      return result.why === 'tooLong' ? 'That message is too long for Skype for Business; please shorten it.' : 'Your message was not sent. Please try again.';
+    case 'failed':
+      return `Not sent to ${where}: ${result.why}. Your message was: ${quoted(text)}`;
+  }
 }

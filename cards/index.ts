@@ -8,3 +8,4 @@ export * from './invitation-card';
 export * from './welcome-card';
 export * from './help-card';
 export * from './status-card';
+export * from './reply-choice-card';

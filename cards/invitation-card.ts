@@ -1,4 +1,6 @@
-// The invitation card: what arrived, from whom, and where it stands; Accept and Decline while it is pending.
+// The invitation card: what arrived, from whom, and where it stands; Accept and Decline while it is pending; Reply
+// and Leave while an accepted IM goes on.
+import { randomBytes } from 'node:crypto';
 import type { Attachment } from 'botbuilder';
 import { OWN_WORDS, statusOf as statusOfRecord } from '../src/store/invitation-state';
 import type { InvitationKind, InvitationRecord, InvitationState } from '../src/store/records';
@@ -7,6 +9,7 @@ import { formatDateTime, kindLabel, modalitiesInWords, networkLabel, type TimeOp
 import { defineTemplate, renderTemplate, type AdaptiveCardJson, type ContainerStyle } from './render';
 import invitationTemplateJson from './templates/invitation.json';
 import {
+  cleanText,
   safeActionTitle,
   safeMessageLines,
   safeName,
@@ -19,6 +22,19 @@ import {
 
 /** The verbs of the invitation card's Action.Execute (and its Action.Submit fallback). */
 export const INVITATION_VERBS = ['accept', 'decline'] as const;
+/** The verbs of an accepted IM's card: send the typed reply, or leave the conversation. */
+export const CONVERSATION_VERBS = ['reply', 'leave'] as const;
+export type ConversationVerb = (typeof CONVERSATION_VERBS)[number];
+/** The id of the card's reply input: Teams puts its value into the action's data under this name. */
+export const REPLY_TEXT_INPUT = 'replyText';
+
+/**
+ * A fresh idempotency key for one reply: every copy of the card carries its own, so a double click or a Teams retry
+ * of the same Send repeats the key (and the reply is sent once), while the next reply gets a card with a new one.
+ */
+export function newReplyKey(): string {
+  return randomBytes(12).toString('base64url');
+}
 /**
  * The verb of the card's `refresh` action: Teams sends it whenever the invitee looks at any copy of the card, and
  * the bot answers with the card as it is now. So a copy the bot no longer knows about (one extra post after a crash
@@ -77,6 +93,9 @@ export interface InvitationCardData {
     showDecline: boolean;
     hasNote: boolean;
     note: string;
+    showConversation: boolean;
+    replyKey: string;
+    draft: string;
   };
 }
 
@@ -92,6 +111,10 @@ export interface InvitationCardOptions extends TimeOptions {
    * Teams to refresh it for that user (Adaptive Card `refresh` with `userIds`) each time it is shown.
    */
   inviteeTeamsId?: string;
+  /** The idempotency key the Reply button carries (a fresh one when not given). */
+  replyKey?: string;
+  /** Text to put back into the reply input, e.g. a reply that could not be sent. */
+  draft?: string;
 }
 
 export const invitationTemplate = defineTemplate<InvitationCardData>('invitation', invitationTemplateJson);
@@ -173,6 +196,8 @@ export function invitationCardData(record: InvitationRecord, options: Invitation
 
   const status = statusOf(record, senderDisplay);
   const showAccept = pending && options.canAccept;
+  // An accepted IM is a live conversation until the state machine says it ended (conversationEnded).
+  const showConversation = kind === 'messaging' && state === 'connected';
   const note = options.notice ? safeText(options.notice, { maxLength: 300 }) : pending && !options.canAccept ? answerElsewhereNote(kind) : '';
 
   const refreshFor = refreshUserId(options.inviteeTeamsId);
@@ -219,6 +244,10 @@ export function invitationCardData(record: InvitationRecord, options: Invitation
       showDecline: pending,
       hasNote: note !== '',
       note,
+      showConversation,
+      replyKey: showConversation ? (options.replyKey ?? newReplyKey()) : '',
+      // An input's value is not Markdown: only cleaned (render.ts neutralises template markers in every string).
+      draft: showConversation ? cleanText(options.draft, { maxLength: 8000, multiline: true, maxLines: 200 }) : '',
     },
   };
 }
