@@ -23,9 +23,10 @@ export interface StoredNotification extends PendingNotification {
   completedAt?: string;
 }
 
-type Check<T> = (value: Record<string, unknown>) => value is Record<string, unknown> & T;
+export type Check<T> = (value: Record<string, unknown>) => value is Record<string, unknown> & T;
 
-function decode<T>(items: StoreItems, key: string, what: string, check: Check<T>): Versioned<T> | undefined {
+/** One stored item as a checked, versioned record (undefined when absent); `what` names it in the error. */
+export function decode<T>(items: StoreItems, key: string, what: string, check: Check<T>): Versioned<T> | undefined {
   const raw: unknown = items[key];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'object' || raw === null) throw new StoreDataError(key, `expected an object, got ${typeof raw}`);

@@ -3,7 +3,7 @@
 // relay drains the entries in arrival order; replies are claimed once by their idempotency key before they are sent.
 import type { StoreItems } from 'botbuilder';
 import { type Clock, DEFAULT_MAX_ATTEMPTS, type RepositoryOptions, systemClock } from './clock';
-import { guarded, type Versioned } from './codec';
+import { type Check, decode, definedOnly, guarded, type Versioned } from './codec';
 import { retryOnConflict } from './conflict-retry';
 import {
   CONVERSATION_KEY_PREFIXES,
@@ -17,7 +17,6 @@ import {
   type ReplyRecord,
   type ReplyState,
 } from './conversation-records';
-import { StoreDataError } from './errors';
 import type { ScanStorage } from './storage';
 
 /** What an event batch says about conversations: their messaging links and state, and the messages that arrived. */
@@ -38,19 +37,17 @@ export interface ConversationBatch {
   messages?: MessageUpsert[];
 }
 
-function decodeItem<T>(items: StoreItems, key: string, check: (v: Record<string, unknown>) => boolean): Versioned<T> | undefined {
-  const raw = items[key] as Record<string, unknown> | undefined;
-  if (raw === undefined) return undefined;
-  const { eTag, ...value } = raw;
-  if (typeof eTag !== 'string' || eTag === '') throw new StoreDataError(key, 'the storage returned it without an eTag');
-  if (!check(value)) throw new StoreDataError(key, 'not a valid conversation item');
-  return { value: value as T, eTag };
-}
+const isConversation: Check<ConversationRecord> = (v): v is Record<string, unknown> & ConversationRecord =>
+  typeof v.invitationId === 'string' && typeof v.conversationHref === 'string' && typeof v.state === 'string';
+const isMessage: Check<MessageRecord> = (v): v is Record<string, unknown> & MessageRecord =>
+  typeof v.id === 'string' && typeof v.invitationId === 'string' && typeof v.text === 'string';
+const isRelay: Check<MessageRelay> = (v): v is Record<string, unknown> & MessageRelay => typeof v.messageId === 'string' && typeof v.invitationId === 'string';
+const isReply: Check<ReplyRecord> = (v): v is Record<string, unknown> & ReplyRecord => typeof v.id === 'string' && typeof v.text === 'string' && typeof v.state === 'string';
 
-const isConversation = (v: Record<string, unknown>) => typeof v.invitationId === 'string' && typeof v.conversationHref === 'string' && typeof v.state === 'string';
-const isMessage = (v: Record<string, unknown>) => typeof v.id === 'string' && typeof v.invitationId === 'string' && typeof v.text === 'string';
-const isRelay = (v: Record<string, unknown>) => typeof v.messageId === 'string' && typeof v.invitationId === 'string';
-const isReply = (v: Record<string, unknown>) => typeof v.id === 'string' && typeof v.text === 'string' && typeof v.state === 'string';
+const readConversation = (items: StoreItems, key: string) => decode(items, key, 'conversation', isConversation);
+const readMessage = (items: StoreItems, key: string) => decode(items, key, 'message', isMessage);
+const readRelay = (items: StoreItems, key: string) => decode(items, key, 'message relay entry', isRelay);
+const readReply = (items: StoreItems, key: string) => decode(items, key, 'reply', isReply);
 
 /** The keys a batch must read before conversationBatchChanges can decide. */
 export function conversationBatchKeys(batch: ConversationBatch): string[] {
@@ -60,13 +57,6 @@ export function conversationBatchKeys(batch: ConversationBatch): string[] {
   ];
 }
 
-/**
- * The storage items of a batch's conversation changes, given what was read: each new message with its relay entry
- * (a re-delivered message is already stored and adds nothing), and each conversation created or moved on.
- * Relay entries come first in the returned order, so a partial write on a store without transactions never leaves a
- * message that will not be relayed... except that the entry names a message not yet written, which the relay skips
- * until it is there.
- */
 /** Relay entries of batches written in the same millisecond keep their batch order: the index goes on counting. */
 const relayOrder = { stamp: '', next: 0 };
 
@@ -75,6 +65,12 @@ function relayIndex(stamp: string): number {
   return relayOrder.next++;
 }
 
+/**
+ * The storage items of a batch's conversation changes, given what was read: each new message with its relay entry
+ * (a re-delivered message is already stored and adds nothing), and each conversation created or moved on.
+ * Relay entries come first in the returned order, so a partial write on a store without transactions never leaves a
+ * stored message without its relay entry; an entry whose message is not written yet is skipped until it is there.
+ */
 export function conversationBatchChanges(stored: StoreItems, batch: ConversationBatch, now: Date): { items: StoreItems; relayed: number } {
   const stamp = now.toISOString();
   const relays: StoreItems = {};
@@ -84,14 +80,14 @@ export function conversationBatchChanges(stored: StoreItems, batch: Conversation
     const key = conversationKeys.message(id);
     if (stored[key] !== undefined || records[key] !== undefined) continue;
     const record: MessageRecord = { id, invitationId: m.invitationId, accountId: m.accountId, messageHref: m.messageHref, authorName: m.authorName, text: m.text, receivedAt: stamp, suppressed: m.suppressed };
-    records[key] = { ...JSON.parse(JSON.stringify(record)) };
+    records[key] = definedOnly(record);
     if (!m.suppressed) relays[conversationKeys.relay(stamp, relayIndex(stamp), id)] = { messageId: id, invitationId: m.invitationId } satisfies MessageRelay;
   }
   const conversations = new Map<string, { before?: Versioned<ConversationRecord>; next: ConversationRecord }>();
   for (const c of batch.conversations ?? []) {
     const key = conversationKeys.conversation(c.accountId, c.conversationHref);
     const prior = conversations.get(key);
-    const before = prior?.before ?? decodeItem<ConversationRecord>(stored, key, isConversation);
+    const before = prior?.before ?? readConversation(stored, key);
     const base: ConversationRecord = prior?.next ?? before?.value ?? { invitationId: c.invitationId, accountId: c.accountId, conversationHref: c.conversationHref, state: 'active', lastActivityAt: stamp, updatedAt: stamp };
     const next: ConversationRecord = { ...base, sendMessageHref: c.sendMessageHref ?? base.sendMessageHref, stopMessagingHref: c.stopMessagingHref ?? base.stopMessagingHref, updatedAt: stamp };
     // Leave was pressed: the end that follows is the user's own.
@@ -122,7 +118,7 @@ export class MessageRepository {
 
   async conversation(accountId: string, conversationHref: string): Promise<ConversationRecord | undefined> {
     const key = conversationKeys.conversation(accountId, conversationHref);
-    return decodeItem<ConversationRecord>(await this.storage.read([key]), key, isConversation)?.value;
+    return readConversation(await this.storage.read([key]), key)?.value;
   }
 
   /** The account's conversations, any state. */
@@ -130,7 +126,7 @@ export class MessageRepository {
     const keys = await this.storage.keysWithPrefix(conversationKeys.conversationsOfAccount(accountId));
     if (keys.length === 0) return [];
     const items = await this.storage.read(keys);
-    return keys.map((k) => decodeItem<ConversationRecord>(items, k, isConversation)?.value).filter((c): c is ConversationRecord => c !== undefined && c.accountId === accountId);
+    return keys.map((k) => readConversation(items, k)?.value).filter((c): c is ConversationRecord => c !== undefined && c.accountId === accountId);
   }
 
   /** The conversation of an invitation (scan of its account's conversations). */
@@ -140,21 +136,17 @@ export class MessageRepository {
 
   /** Moves a conversation (eTag-guarded); returns the record as written, or undefined when there is none. */
   async updateConversation(accountId: string, conversationHref: string, change: (c: ConversationRecord) => ConversationRecord | undefined): Promise<ConversationRecord | undefined> {
-    const key = conversationKeys.conversation(accountId, conversationHref);
-    return retryOnConflict(`updating ${key}`, this.maxAttempts, async () => {
-      const current = decodeItem<ConversationRecord>(await this.storage.read([key]), key, isConversation);
-      if (!current) return undefined;
-      const next = change(current.value);
-      if (!next) return current.value;
+    return this.changeItem(conversationKeys.conversation(accountId, conversationHref), readConversation, (current) => {
+      const next = change(current);
+      if (!next) return { out: current };
       const written = { ...next, updatedAt: this.clock().toISOString() };
-      await this.storage.write({ [key]: guarded(written, current.eTag) });
-      return written;
+      return { next: written, out: written };
     });
   }
 
   async message(id: string): Promise<MessageRecord | undefined> {
     const key = conversationKeys.message(id);
-    return decodeItem<MessageRecord>(await this.storage.read([key]), key, isMessage)?.value;
+    return readMessage(await this.storage.read([key]), key)?.value;
   }
 
   /** The relay entries, oldest first, with their keys. */
@@ -163,7 +155,7 @@ export class MessageRepository {
     if (keys.length === 0) return [];
     const items = await this.storage.read(keys);
     return keys.flatMap((key) => {
-      const relay = decodeItem<MessageRelay>(items, key, isRelay)?.value;
+      const relay = readRelay(items, key)?.value;
       return relay ? [{ key, relay }] : [];
     });
   }
@@ -194,7 +186,7 @@ export class MessageRepository {
   async claimReply(reply: Pick<ReplyRecord, 'id' | 'invitationId' | 'accountId' | 'text'>): Promise<ReplyClaim> {
     const key = conversationKeys.reply(reply.id);
     return retryOnConflict(`claiming ${key}`, this.maxAttempts, async () => {
-      const current = decodeItem<ReplyRecord>(await this.storage.read([key]), key, isReply);
+      const current = readReply(await this.storage.read([key]), key);
       if (current && current.value.state !== 'failed') return { claimed: false, reply: current.value };
       const stamp = this.clock().toISOString();
       const next: ReplyRecord = { ...reply, state: 'sending', createdAt: current?.value.createdAt ?? stamp, updatedAt: stamp };
@@ -207,28 +199,31 @@ export class MessageRepository {
 
   async reply(id: string): Promise<ReplyRecord | undefined> {
     const key = conversationKeys.reply(id);
-    return decodeItem<ReplyRecord>(await this.storage.read([key]), key, isReply)?.value;
+    return readReply(await this.storage.read([key]), key)?.value;
   }
 
   async setReplyState(id: string, state: ReplyState, failure?: string): Promise<ReplyRecord | undefined> {
-    const key = conversationKeys.reply(id);
-    return retryOnConflict(`updating ${key}`, this.maxAttempts, async () => {
-      const current = decodeItem<ReplyRecord>(await this.storage.read([key]), key, isReply);
-      if (!current) return undefined;
-      const next: ReplyRecord = { ...current.value, state, failure, updatedAt: this.clock().toISOString() };
+    return this.changeItem(conversationKeys.reply(id), readReply, (current) => {
+      const next: ReplyRecord = { ...current, state, failure, updatedAt: this.clock().toISOString() };
       if (failure === undefined) delete next.failure;
-      await this.storage.write({ [key]: guarded(next, current.eTag) });
-      return next;
+      return { next, out: next };
     });
   }
 
-  private async updateMessage<T>(id: string, change: (m: MessageRecord) => { next: MessageRecord; out: T }): Promise<T | undefined> {
-    const key = conversationKeys.message(id);
+  private updateMessage<T>(id: string, change: (m: MessageRecord) => { next: MessageRecord; out: T }): Promise<T | undefined> {
+    return this.changeItem(conversationKeys.message(id), readMessage, change);
+  }
+
+  /**
+   * One guarded read-modify-write of an existing item, retried on conflict: `change` returns what to store (none:
+   * nothing is written) and what to answer; undefined when the item is not there.
+   */
+  private changeItem<T, R>(key: string, read: (items: StoreItems, key: string) => Versioned<T> | undefined, change: (current: T) => { next?: T; out: R }): Promise<R | undefined> {
     return retryOnConflict(`updating ${key}`, this.maxAttempts, async () => {
-      const current = decodeItem<MessageRecord>(await this.storage.read([key]), key, isMessage);
+      const current = read(await this.storage.read([key]), key);
       if (!current) return undefined;
       const { next, out } = change(current.value);
-      await this.storage.write({ [key]: guarded(next, current.eTag) });
+      if (next) await this.storage.write({ [key]: guarded(next, current.eTag) });
       return out;
     });
   }
